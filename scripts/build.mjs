@@ -1,0 +1,23 @@
+// Bundles the CLI into dist/ with esbuild. Dependencies stay external (installed by npm);
+// every dynamic import() becomes its own chunk, so `--version` and `--help` load only the
+// command table, and the server, SDK and UI libraries load when a command needs them.
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { build } from "esbuild";
+
+const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8"));
+await rm(new URL("../dist", import.meta.url), { recursive: true, force: true });
+await build({
+  entryPoints: { cli: "src/cli.ts" },
+  outdir: "dist",
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  packages: "external",
+  sourcemap: "linked",
+  chunkNames: "chunks/[name]-[hash]",
+  define: { __VERSION__: JSON.stringify(pkg.version) },
+  logLevel: "warning",
+});
+await writeFile(new URL("../dist/version.js", import.meta.url), `export const version = ${JSON.stringify(pkg.version)};\n`);

@@ -1,0 +1,44 @@
+// HostingClient: one method per operation of the binding, over any transport.
+// Browser-safe: no Node imports.
+import { type Operation, type OperationName, type Operations, type InputOf, type OutputOf, operations } from "./binding.js";
+import { parseWith } from "./validate.js";
+
+export interface Transport {
+  call(op: Operation, input: Record<string, unknown>, opts?: CallOptions): Promise<unknown>;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+type Camel<S extends string> = S extends `${infer A}_${infer B}` ? `${Lowercase<A>}${Capitalize<Camel<B>>}` : Lowercase<S>;
+
+export type ClientMethods = {
+  [N in OperationName as Camel<N>]: (
+    ...args: {} extends InputOf<N> ? [input?: InputOf<N>, opts?: CallOptions] : [input: InputOf<N>, opts?: CallOptions]
+  ) => Promise<OutputOf<N>>;
+};
+
+export function methodName(opName: string): string {
+  return opName.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+class HostingClientImpl {
+  constructor(readonly transport: Transport) {
+    for (const op of Object.values(operations) as Operation[]) {
+      (this as Record<string, unknown>)[methodName(op.name)] = (input?: unknown, opts?: CallOptions) =>
+        this.call(op.name as OperationName, (input ?? {}) as never, opts);
+    }
+  }
+
+  /** Calls an operation by its tool name; the input is validated before it is sent. */
+  async call<N extends OperationName>(name: N, input: InputOf<N>, opts?: CallOptions): Promise<OutputOf<N>> {
+    const op = operations[name] as Operation;
+    const parsed = parseWith(op.input, input, `input for ${name}`) as Record<string, unknown>;
+    return (await this.transport.call(op, parsed, opts)) as OutputOf<N>;
+  }
+}
+
+export type HostingClient = HostingClientImpl & ClientMethods;
+export const HostingClient = HostingClientImpl as unknown as new (transport: Transport) => HostingClient;
+export type { Operations };

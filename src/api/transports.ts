@@ -1,0 +1,109 @@
+// Two ways to reach the hosting API: HTTP (REST under /v1) and a tool caller (the binding's
+// tools through any MCP connection, as mesh plugins call them). Browser-safe.
+import { type Operation, pathParams } from "./binding.js";
+import type { CallOptions, Transport } from "./client.js";
+import { HostingError } from "./errors.js";
+
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+export interface HttpTransportOptions {
+  baseUrl: string;
+  /** Bearer token for each request; called per request so a refreshed token is picked up. */
+  getToken?: () => string | undefined | Promise<string | undefined>;
+  /** Team slug sent as X-Deco-Team; the API uses the caller's default team without it. */
+  team?: string;
+  /** Called once on a 401; returning true retries the request (after a token refresh). */
+  onUnauthorized?: () => Promise<boolean>;
+  fetch?: FetchLike;
+  userAgent?: string;
+}
+
+/** Builds the URL and body of an operation's REST request from its input. */
+export function buildRequest(op: Operation, input: Record<string, unknown>): { path: string; query: URLSearchParams; body?: string } {
+  const rest = { ...input };
+  let path = op.http.path;
+  for (const p of pathParams(path)) {
+    path = path.replace(`{${p}}`, encodeURIComponent(String(rest[p] ?? "")));
+    delete rest[p];
+  }
+  const query = new URLSearchParams();
+  if (op.http.method === "GET" || op.http.method === "DELETE") {
+    for (const [k, v] of Object.entries(rest)) if (v !== undefined) query.set(k, String(v));
+    return { path, query };
+  }
+  return { path, query, body: JSON.stringify(rest) };
+}
+
+export function createHttpTransport(opts: HttpTransportOptions): Transport {
+  const base = opts.baseUrl.replace(/\/+$/, "");
+  const doFetch = opts.fetch ?? ((url, init) => fetch(url, init));
+  return {
+    async call(op, input, callOpts?: CallOptions) {
+      const req = buildRequest(op, input);
+      const qs = req.query.toString();
+      const url = `${base}${req.path}${qs ? `?${qs}` : ""}`;
+      for (let attempt = 0; ; attempt++) {
+        const headers: Record<string, string> = { accept: "application/json" };
+        if (req.body !== undefined) headers["content-type"] = "application/json";
+        const token = await opts.getToken?.();
+        if (token) headers.authorization = `Bearer ${token}`;
+        if (opts.team) headers["x-deco-team"] = opts.team;
+        if (opts.userAgent) headers["user-agent"] = opts.userAgent;
+        let res: Response;
+        try {
+          res = await doFetch(url, { method: op.http.method, headers, body: req.body, signal: callOpts?.signal });
+        } catch (err) {
+          throw unreachable(base, err);
+        }
+        if (res.status === 401 && attempt === 0 && opts.onUnauthorized && (await opts.onUnauthorized())) continue;
+        const text = await res.text();
+        let body: unknown;
+        try {
+          body = text ? JSON.parse(text) : undefined;
+        } catch {
+          throw new HostingError("upstream", `${base} answered HTTP ${res.status} with a body that is not JSON`, {
+            hint: "Check --api-url: it should point at a deco-hosting server",
+          });
+        }
+        if (!res.ok) throw HostingError.fromBody(body, res.status);
+        return body;
+      }
+    },
+  };
+}
+
+export function unreachable(base: string, err: unknown): HostingError {
+  if ((err as Error)?.name === "AbortError") return new HostingError("timeout", "the request was aborted");
+  const cause = (err as { cause?: { code?: string } })?.cause?.code ?? (err as Error)?.message ?? String(err);
+  return new HostingError("unavailable", `cannot reach the hosting API at ${base} (${cause})`, {
+    hint: "Is the server running? Check --api-url or DECO_HOSTING_API_URL, or run `deco-hosting server status`",
+  });
+}
+
+/** What an MCP `tools/call` answers (the subset we read). */
+export interface ToolResult {
+  isError?: boolean;
+  structuredContent?: unknown;
+  content?: Array<{ type: string; text?: string }>;
+}
+
+export type ToolCaller = (name: string, args: Record<string, unknown>, opts?: CallOptions) => Promise<ToolResult>;
+
+export function createToolCallerTransport(callTool: ToolCaller): Transport {
+  return {
+    async call(op, input, callOpts) {
+      const result = await callTool(op.name, input, callOpts);
+      let data = result.structuredContent;
+      if (data === undefined) {
+        const text = result.content?.find((c) => c.type === "text")?.text;
+        try {
+          data = text ? JSON.parse(text) : undefined;
+        } catch {
+          data = { error: { code: "upstream", message: text ?? "tool returned no content" } };
+        }
+      }
+      if (result.isError) throw HostingError.fromBody(data);
+      return data;
+    },
+  };
+}
