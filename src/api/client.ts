@@ -1,6 +1,13 @@
 // HostingClient: one method per operation of the binding, over any transport.
 // Browser-safe: no Node imports.
-import { type Operation, type OperationName, type Operations, type InputOf, type OutputOf, operations } from "./binding.js";
+import {
+  type InputOf,
+  type Operation,
+  type OperationName,
+  type Operations,
+  type OutputOf,
+  operations,
+} from "./binding.js";
 import { parseWith } from "./validate.js";
 
 export interface Transport {
@@ -11,7 +18,9 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-type Camel<S extends string> = S extends `${infer A}_${infer B}` ? `${Lowercase<A>}${Capitalize<Camel<B>>}` : Lowercase<S>;
+type Camel<S extends string> = S extends `${infer A}_${infer B}`
+  ? `${Lowercase<A>}${Capitalize<Camel<B>>}`
+  : Lowercase<S>;
 
 export type ClientMethods = {
   [N in OperationName as Camel<N>]: (

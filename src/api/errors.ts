@@ -50,7 +50,9 @@ export class HostingError extends Error {
   static fromBody(body: unknown, status?: number): HostingError {
     const e = (body as { error?: Partial<ErrorBody> } | null)?.error;
     if (e && typeof e === "object" && typeof e.code === "string" && e.code in ERROR_CODES) {
-      const opts: { hint?: string; details?: unknown; status: number } = { status: status ?? ERROR_CODES[e.code as ErrorCode] };
+      const opts: { hint?: string; details?: unknown; status: number } = {
+        status: status ?? ERROR_CODES[e.code as ErrorCode],
+      };
       if (e.hint !== undefined) opts.hint = e.hint;
       if (e.details !== undefined) opts.details = e.details;
       return new HostingError(e.code as ErrorCode, e.message ?? e.code, opts);

@@ -1,7 +1,8 @@
 // The browser-safe SDK: schemas, binding, client, transports and errors.
-export * from "./errors.js";
-export * as schemas from "./schemas.js";
+
 export * from "./binding.js";
 export * from "./client.js";
+export * from "./errors.js";
+export * as schemas from "./schemas.js";
 export * from "./transports.js";
 export * from "./validate.js";

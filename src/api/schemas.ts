@@ -17,7 +17,11 @@ export const DnsLabel = z
 
 export const SiteName = DnsLabel.describe("Site name: a DNS label, unique on the server");
 export const EnvName = DnsLabel.describe("Environment name: a DNS label, unique within a site");
-export const Id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, "must be an id");
+export const Id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, "must be an id");
 export const Timestamp = z.string().describe("ISO 8601 date-time");
 export const Sha256 = z.string().regex(/^[a-f0-9]{64}$/, "must be a lowercase hex SHA-256");
 export const Hostname = z

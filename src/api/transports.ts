@@ -19,7 +19,10 @@ export interface HttpTransportOptions {
 }
 
 /** Builds the URL and body of an operation's REST request from its input. */
-export function buildRequest(op: Operation, input: Record<string, unknown>): { path: string; query: URLSearchParams; body?: string } {
+export function buildRequest(
+  op: Operation,
+  input: Record<string, unknown>,
+): { path: string; query: URLSearchParams; body?: string } {
   const rest = { ...input };
   let path = op.http.path;
   for (const p of pathParams(path)) {
