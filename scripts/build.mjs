@@ -20,4 +20,7 @@ await build({
   define: { __VERSION__: JSON.stringify(pkg.version) },
   logLevel: "warning",
 });
-await writeFile(new URL("../dist/version.js", import.meta.url), `export const version = ${JSON.stringify(pkg.version)};\n`);
+await writeFile(
+  new URL("../dist/version.js", import.meta.url),
+  `export const version = ${JSON.stringify(pkg.version)};\n`,
+);
