@@ -3,6 +3,7 @@
 export * from "./binding.js";
 export * from "./client.js";
 export * from "./errors.js";
+export * from "./paths.js";
 export * as schemas from "./schemas.js";
 export * from "./transports.js";
 export * from "./validate.js";

@@ -1,6 +1,7 @@
 // Every resource of the hosting API. The server validates with these, /openapi.json is
 // generated from them and the MCP tools declare them. Browser-safe: zod only.
 import { z } from "zod";
+import { unsafePathReason } from "./paths.js";
 
 // ── primitives ──────────────────────────────────────────────────────────────
 
@@ -141,7 +142,10 @@ export const Deployment = z.object({
 export type Deployment = z.infer<typeof Deployment>;
 
 export const ManifestFile = z.strictObject({
-  path: z.string().min(1).max(1024),
+  path: z.string().superRefine((p, ctx) => {
+    const reason = unsafePathReason(p);
+    if (reason) ctx.addIssue({ code: "custom", message: `unsafe path ${JSON.stringify(p)}: ${reason}` });
+  }),
   sha256: Sha256,
   size: z.number().int().nonnegative(),
   mode: z.number().int().nonnegative().max(0o777).optional(),
