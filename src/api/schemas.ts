@@ -296,3 +296,35 @@ export const UsagePoint = z.object({
   bandwidthBytes: z.number().int(),
   errors: z.number().int(),
 });
+
+// ── site config (deco-hosting.json) ─────────────────────────────────────────
+
+export const SITE_CONFIG_FILE = "deco-hosting.json";
+
+export const SiteConfig = z.strictObject({
+  $schema: z.string().optional(),
+  install: z
+    .string()
+    .max(1000)
+    .optional()
+    .describe("Install command; default from the lock file when package.json has dependencies"),
+  build: z.string().max(1000).optional().describe("Build command, run in the uploaded directory"),
+  output: z
+    .string()
+    .max(255)
+    .optional()
+    .describe("Directory served after the build (static sites) or run from (servers)"),
+  start: z
+    .string()
+    .max(1000)
+    .optional()
+    .describe("Start command of a server; PORT is set. Without it the output is served statically"),
+  healthCheckPath: z
+    .string()
+    .startsWith("/")
+    .max(255)
+    .optional()
+    .describe("Path that answers < 500 once a server is ready"),
+  spa: z.boolean().optional().describe("Serve /index.html for unknown paths without an extension"),
+});
+export type SiteConfig = z.infer<typeof SiteConfig>;

@@ -1,0 +1,106 @@
+// What to do with an uploaded directory: deco-hosting.json when present, else what
+// package.json's scripts say, else serve the directory as it is.
+import { access, readFile } from "node:fs/promises";
+import path from "node:path";
+import { HostingError } from "../../api/errors.js";
+import { unsafePathReason } from "../../api/paths.js";
+import { SITE_CONFIG_FILE, SiteConfig } from "../../api/schemas.js";
+import { parseWith } from "../../api/validate.js";
+
+export interface ResolvedSiteConfig {
+  source: "deco-hosting.json" | "package.json" | "static";
+  install: string | null;
+  build: string | null;
+  /** Relative to the work dir; "." for the root. */
+  output: string | null;
+  start: string | null;
+  healthCheckPath: string;
+  spa: boolean;
+}
+
+/** Directories a build commonly writes to, in the order they are looked for. */
+export const OUTPUT_CANDIDATES = ["dist", "build", "out", "public", "."];
+
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
+
+async function readJson(file: string): Promise<unknown | undefined> {
+  const text = await readFile(file, "utf8").catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new HostingError("invalid_input", `${path.basename(file)} is not valid JSON: ${(err as Error).message}`, {
+      hint: `Fix ${path.basename(file)} and deploy again`,
+    });
+  }
+}
+
+async function defaultInstall(dir: string, pkg: { dependencies?: object; devDependencies?: object }) {
+  const deps = Object.keys(pkg.dependencies ?? {}).length + Object.keys(pkg.devDependencies ?? {}).length;
+  if (deps === 0) return null;
+  return (await exists(path.join(dir, "package-lock.json")))
+    ? "npm ci --no-audit --no-fund"
+    : "npm install --no-audit --no-fund";
+}
+
+export async function resolveSiteConfig(dir: string): Promise<ResolvedSiteConfig> {
+  const raw = await readJson(path.join(dir, SITE_CONFIG_FILE));
+  const pkg = ((await readJson(path.join(dir, "package.json"))) ?? null) as {
+    scripts?: Record<string, string>;
+    dependencies?: object;
+    devDependencies?: object;
+  } | null;
+
+  if (raw !== undefined) {
+    const cfg = parseWith(SiteConfig, raw, SITE_CONFIG_FILE);
+    if (cfg.output !== undefined) {
+      const why = cfg.output === "." ? null : unsafePathReason(cfg.output.replace(/\/+$/, ""));
+      if (why)
+        throw new HostingError("invalid_input", `${SITE_CONFIG_FILE}: output ${why}`, {
+          hint: 'Use a directory inside the site, like "dist"',
+        });
+    }
+    return {
+      source: "deco-hosting.json",
+      install: cfg.install ?? (pkg ? await defaultInstall(dir, pkg) : null),
+      build: cfg.build ?? null,
+      output: cfg.output?.replace(/\/+$/, "") ?? null,
+      start: cfg.start ?? null,
+      healthCheckPath: cfg.healthCheckPath ?? "/",
+      spa: cfg.spa ?? false,
+    };
+  }
+
+  if (pkg) {
+    const scripts = pkg.scripts ?? {};
+    return {
+      source: "package.json",
+      install: await defaultInstall(dir, pkg),
+      build: scripts.build ? "npm run build" : null,
+      output: null,
+      start: scripts.start ? "npm start" : null,
+      healthCheckPath: "/",
+      spa: false,
+    };
+  }
+
+  return { source: "static", install: null, build: null, output: ".", start: null, healthCheckPath: "/", spa: false };
+}
+
+/** The output directory to serve: the configured one, else the first candidate that exists. */
+export async function findOutputDir(workDir: string, cfg: ResolvedSiteConfig): Promise<string> {
+  if (cfg.output !== null) {
+    if (!(await exists(path.join(workDir, cfg.output)))) {
+      throw new HostingError("invalid_input", `the output directory "${cfg.output}" does not exist after the build`, {
+        hint: `Check "output" in ${SITE_CONFIG_FILE} or what the build command writes`,
+      });
+    }
+    return cfg.output;
+  }
+  for (const c of OUTPUT_CANDIDATES) if (await exists(path.join(workDir, c))) return c;
+  return ".";
+}
