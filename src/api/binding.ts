@@ -155,6 +155,18 @@ export const operations = {
     { binding: false },
   ),
 
+  // ── uploads (HTTP only: the bytes themselves go to PUT /v1/blobs/{sha256}) ──
+  FIND_MISSING_BLOBS: op(
+    "FIND_MISSING_BLOBS",
+    "read",
+    "collaborator",
+    "POST /v1/blobs/missing",
+    "Which of these file hashes the team has not uploaded yet; upload those before DEPLOY",
+    z.strictObject({ hashes: z.array(s.Sha256).max(100_000) }),
+    z.object({ missing: z.array(s.Sha256) }),
+    { binding: false },
+  ),
+
   // ── sites ──
   LIST_SITES: op(
     "LIST_SITES",
@@ -224,9 +236,9 @@ export const operations = {
     "write",
     "collaborator",
     "POST /v1/sites/{siteName}/deployments",
-    "Create a deployment from an uploaded manifest or a git URL",
+    "Create a deployment from a manifest of uploaded files or a git URL, and start building it",
     s.DeployInput,
-    s.DeployResult,
+    s.Deployment,
   ),
   PROMOTE_DEPLOYMENT: op(
     "PROMOTE_DEPLOYMENT",

@@ -8,11 +8,17 @@ import {
   type OutputOf,
   operations,
 } from "./binding.js";
+import { HostingError } from "./errors.js";
 import { parseWith } from "./validate.js";
 
 export interface Transport {
   call(op: Operation, input: Record<string, unknown>, opts?: CallOptions): Promise<unknown>;
+  /** Uploads one file's bytes, named by their SHA-256 (HTTP transport only). */
+  putBlob?(sha256: string, body: BlobBody, size: number, opts?: CallOptions): Promise<void>;
 }
+
+/** Bytes of a blob: a buffer, or a factory of streams so a failed upload can be retried. */
+export type BlobBody = Uint8Array | (() => ReadableStream<Uint8Array>);
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -38,6 +44,15 @@ class HostingClientImpl {
       (this as Record<string, unknown>)[methodName(op.name)] = (input?: unknown, opts?: CallOptions) =>
         this.call(op.name as OperationName, (input ?? {}) as never, opts);
     }
+  }
+
+  async putBlob(sha256: string, body: BlobBody, size: number, opts?: CallOptions): Promise<void> {
+    if (!this.transport.putBlob) {
+      throw new HostingError("not_implemented", "this connection cannot upload files", {
+        hint: "Deploy a local directory over HTTP (the CLI or `deco-hosting mcp`), or deploy from git",
+      });
+    }
+    await this.transport.putBlob(sha256, body, size, opts);
   }
 
   /** Calls an operation by its tool name; the input is validated before it is sent. */

@@ -162,11 +162,6 @@ export const DeployInput = z.strictObject({
 });
 export type DeployInput = z.infer<typeof DeployInput>;
 
-export const DeployResult = z.object({
-  deployment: Deployment,
-  missing: z.array(Sha256).describe("Hashes the server lacks; upload them, then the build starts"),
-});
-
 // ── logs ────────────────────────────────────────────────────────────────────
 
 export const LogEntry = z.object({

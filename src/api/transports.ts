@@ -40,37 +40,60 @@ export function buildRequest(
 export function createHttpTransport(opts: HttpTransportOptions): Transport {
   const base = opts.baseUrl.replace(/\/+$/, "");
   const doFetch = opts.fetch ?? ((url, init) => fetch(url, init));
+
+  const send = async (
+    method: string,
+    pathAndQuery: string,
+    body: () => RequestInit["body"] | undefined,
+    contentType: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> => {
+    for (let attempt = 0; ; attempt++) {
+      const headers: Record<string, string> = { accept: "application/json" };
+      if (contentType) headers["content-type"] = contentType;
+      const token = await opts.getToken?.();
+      if (token) headers.authorization = `Bearer ${token}`;
+      if (opts.team) headers["x-deco-team"] = opts.team;
+      if (opts.userAgent) headers["user-agent"] = opts.userAgent;
+      const init: RequestInit & { duplex?: "half" } = { method, headers, body: body(), signal };
+      if (init.body && typeof (init.body as ReadableStream).getReader === "function") init.duplex = "half";
+      let res: Response;
+      try {
+        res = await doFetch(`${base}${pathAndQuery}`, init);
+      } catch (err) {
+        throw unreachable(base, err);
+      }
+      if (res.status === 401 && attempt === 0 && opts.onUnauthorized && (await opts.onUnauthorized())) continue;
+      const text = await res.text();
+      let parsed: unknown;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        throw new HostingError("upstream", `${base} answered HTTP ${res.status} with a body that is not JSON`, {
+          hint: "Check --api-url: it should point at a deco-hosting server",
+        });
+      }
+      if (!res.ok) throw HostingError.fromBody(parsed, res.status);
+      return parsed;
+    }
+  };
+
   return {
-    async call(op, input, callOpts?: CallOptions) {
+    call(op, input, callOpts?: CallOptions) {
       const req = buildRequest(op, input);
       const qs = req.query.toString();
-      const url = `${base}${req.path}${qs ? `?${qs}` : ""}`;
-      for (let attempt = 0; ; attempt++) {
-        const headers: Record<string, string> = { accept: "application/json" };
-        if (req.body !== undefined) headers["content-type"] = "application/json";
-        const token = await opts.getToken?.();
-        if (token) headers.authorization = `Bearer ${token}`;
-        if (opts.team) headers["x-deco-team"] = opts.team;
-        if (opts.userAgent) headers["user-agent"] = opts.userAgent;
-        let res: Response;
-        try {
-          res = await doFetch(url, { method: op.http.method, headers, body: req.body, signal: callOpts?.signal });
-        } catch (err) {
-          throw unreachable(base, err);
-        }
-        if (res.status === 401 && attempt === 0 && opts.onUnauthorized && (await opts.onUnauthorized())) continue;
-        const text = await res.text();
-        let body: unknown;
-        try {
-          body = text ? JSON.parse(text) : undefined;
-        } catch {
-          throw new HostingError("upstream", `${base} answered HTTP ${res.status} with a body that is not JSON`, {
-            hint: "Check --api-url: it should point at a deco-hosting server",
-          });
-        }
-        if (!res.ok) throw HostingError.fromBody(body, res.status);
-        return body;
-      }
+      return send(
+        op.http.method,
+        `${req.path}${qs ? `?${qs}` : ""}`,
+        () => req.body,
+        req.body === undefined ? undefined : "application/json",
+        callOpts?.signal,
+      );
+    },
+    async putBlob(sha256, body, _size, callOpts) {
+      const toBody = (): RequestInit["body"] =>
+        body instanceof Uint8Array ? (body as Uint8Array<ArrayBuffer>) : body();
+      await send("PUT", `/v1/blobs/${sha256}`, toBody, "application/octet-stream", callOpts?.signal);
     },
   };
 }
