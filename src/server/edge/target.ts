@@ -1,0 +1,27 @@
+/** A file of a static deployment: its content lives in the blob store under its hash. */
+export interface StaticFile {
+  sha256: string;
+  size: number;
+}
+
+/** A deployment served from the blob store. */
+export interface StaticTarget {
+  kind: "static";
+  /** Identifies the target for in-flight tracking and metrics (e.g. the deployment id). */
+  key: string;
+  /** Keyed by absolute path inside the deployment: "/index.html", "/assets/app.js". */
+  files: ReadonlyMap<string, StaticFile>;
+  /** Where the blob with this hash is on disk; only ever called with hashes from `files`. */
+  blobPath(sha256: string): string;
+  /** Serve /index.html for extension-less paths that match no file. */
+  spaFallback: boolean;
+}
+
+/** A deployment that runs its own HTTP server. */
+export interface ServerTarget {
+  kind: "server";
+  key: string;
+  upstream: { host: string; port: number };
+}
+
+export type EdgeTarget = StaticTarget | ServerTarget;
