@@ -1,0 +1,140 @@
+// `deco-hosting server`: the hosting API on one port, state in `<dataDir>/hosting.db`.
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { dirname } from "node:path";
+import { createAdaptorServer } from "@hono/node-server";
+import type { ServerContext } from "./context.js";
+import { bootstrapOwner, DEFAULT_OWNER_EMAIL, ensureLocalToken } from "./first-run.js";
+import { createApp } from "./http/app.js";
+import { openDatabase } from "./store/db.js";
+
+export interface StartServerOptions {
+  dataDir: string;
+  /** 0 picks a free port. Default 0. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Base URL people reach this server at (links, verification URI). Default: the listening URL. */
+  publicUrl?: string;
+  /** Email of the owner created on first start. Default owner@localhost. */
+  ownerEmail?: string;
+  /** When set and missing, an owner API key of the first team is written there (0600). */
+  localTokenFile?: string;
+  /** When set, `{pid, url, port, dataDir, startedAt}` is written there while the server runs. */
+  stateFile?: string;
+  /** How long a device code lives. Default 600. */
+  deviceCodeTtlSeconds?: number;
+  /** The least seconds between token polls of one device code. Default 5. */
+  devicePollIntervalSeconds?: number;
+  /** Where the server's own lines go (first-run link, internal errors). Default stderr. */
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  /** The URL the server listens on. */
+  url: string;
+  /** The URL links and the device flow are built from (publicUrl, or url). */
+  publicUrl: string;
+  port: number;
+  /** The first owner's one-time sign-in link, only on the first start of a data dir. */
+  firstRunSignInUrl: string | null;
+  close(): Promise<void>;
+}
+
+export interface ServerState {
+  pid: number;
+  url: string;
+  port: number;
+  dataDir: string;
+  startedAt: string;
+}
+
+export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const host = opts.host ?? "127.0.0.1";
+  const db = await openDatabase(opts.dataDir);
+  const context: ServerContext = {
+    db,
+    publicUrl: "",
+    deviceGrant: {
+      ttlSeconds: opts.deviceCodeTtlSeconds ?? 600,
+      intervalSeconds: opts.devicePollIntervalSeconds ?? 5,
+      verificationUri: "",
+    },
+    log,
+  };
+  let http: Server;
+  try {
+    http = createAdaptorServer({ fetch: createApp(context).fetch }) as Server;
+    await listen(http, opts.port ?? 0, host);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  const port = (http.address() as AddressInfo).port;
+  const url = `http://${urlHost(host)}:${port}`;
+  context.publicUrl = (opts.publicUrl ?? url).replace(/\/+$/, "");
+  context.deviceGrant.verificationUri = `${context.publicUrl}/device`;
+
+  let firstRunSignInUrl: string | null = null;
+  try {
+    firstRunSignInUrl = await bootstrapOwner(db, {
+      ownerEmail: opts.ownerEmail ?? DEFAULT_OWNER_EMAIL,
+      publicUrl: context.publicUrl,
+    });
+    if (firstRunSignInUrl) log(`First start: sign in as the owner with this one-time link (valid 24 h): ${firstRunSignInUrl}`);
+    if (opts.localTokenFile && (await ensureLocalToken(db, opts.localTokenFile))) {
+      log(`Wrote an owner API key to ${opts.localTokenFile}`);
+    }
+    if (opts.stateFile) writeState(opts.stateFile, { pid: process.pid, url, port, dataDir: opts.dataDir, startedAt: new Date().toISOString() });
+  } catch (err) {
+    await stop(http);
+    await db.destroy();
+    throw err;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    publicUrl: context.publicUrl,
+    port,
+    firstRunSignInUrl,
+    close() {
+      closing ??= (async () => {
+        await stop(http);
+        await db.destroy();
+        if (opts.stateFile) rmSync(opts.stateFile, { force: true });
+      })();
+      return closing;
+    },
+  };
+}
+
+function listen(http: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(port, host, () => {
+      http.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+function stop(http: Server): Promise<void> {
+  return new Promise((resolve) => {
+    http.close(() => resolve());
+    // Idle keep-alive connections would hold close() open until they time out.
+    http.closeAllConnections();
+  });
+}
+
+function urlHost(host: string): string {
+  if (host === "0.0.0.0" || host === "::" || host === "") return "127.0.0.1";
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+function writeState(file: string, state: ServerState): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  writeFileSync(file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+}
