@@ -62,7 +62,8 @@ export async function createEdgeServer(options: EdgeServerOptions): Promise<Edge
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const at = Date.now();
     const started = performance.now();
-    const bytesBefore = res.socket?.bytesWritten ?? 0;
+    const socket = req.socket;
+    const bytesBefore = socket.bytesWritten;
     const parsed = parseEdgeHost(req.headers.host, baseDomain);
     let targetKey: string | null = null;
     res.once("close", () => {
@@ -74,7 +75,7 @@ export async function createEdgeServer(options: EdgeServerOptions): Promise<Edge
         method: req.method ?? "GET",
         path: pathOf(req.url),
         status: res.statusCode,
-        bytes: (res.socket?.bytesWritten ?? bytesBefore) - bytesBefore,
+        bytes: socket.bytesWritten - bytesBefore,
         durationMs: performance.now() - started,
         cache: null,
         at,
