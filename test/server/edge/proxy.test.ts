@@ -8,7 +8,7 @@ import type { ServerTarget } from "../../../src/server/edge/target.js";
 import { fetchEdge } from "./fetch-edge.js";
 
 const HOST = "app.localhost";
-const cleanups: (() => Promise<unknown> | void)[] = [];
+const cleanups: (() => unknown)[] = [];
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
