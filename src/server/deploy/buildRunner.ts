@@ -1,0 +1,96 @@
+// Runs one build step (install or build command) in a deployment's work dir: its own
+// process group so a timeout or a cancel stops the whole tree, a scoped environment, and
+// every line of stdout and stderr handed to the caller as it comes.
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+
+export interface BuildStep {
+  command: string;
+  cwd: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  signal: AbortSignal;
+  onLine(stream: "stdout" | "stderr", line: string): void;
+  /** Called with the process-group id once started, so a restarted server can clean up. */
+  onSpawn?(pid: number): void;
+}
+
+export class BuildStepError extends Error {
+  constructor(
+    message: string,
+    readonly canceled = false,
+  ) {
+    super(message);
+  }
+}
+
+const KILL_GRACE_MS = 3000;
+
+export function runBuildStep(step: BuildStep): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (step.signal.aborted) {
+      reject(new BuildStepError("canceled", true));
+      return;
+    }
+    const child = spawn("/bin/sh", ["-c", step.command], {
+      cwd: step.cwd,
+      env: step.env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stopping: "timeout" | "canceled" | null = null;
+    const stop = (why: "timeout" | "canceled") => {
+      if (stopping || child.exitCode !== null) return;
+      stopping = why;
+      killGroup(child.pid, "SIGTERM");
+      setTimeout(() => killGroup(child.pid, "SIGKILL"), KILL_GRACE_MS).unref();
+    };
+    const timer = setTimeout(() => stop("timeout"), step.timeoutMs);
+    const onAbort = () => stop("canceled");
+    step.signal.addEventListener("abort", onAbort, { once: true });
+    if (child.pid !== undefined) step.onSpawn?.(child.pid);
+
+    const streamsDone = Promise.all(
+      (["stdout", "stderr"] as const).map(
+        (name) =>
+          new Promise<void>((done) => {
+            const rl = createInterface({ input: child[name], crlfDelay: Number.POSITIVE_INFINITY });
+            rl.on("line", (line) => step.onLine(name, line));
+            rl.on("close", done);
+          }),
+      ),
+    );
+
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      step.signal.removeEventListener("abort", onAbort);
+      reject(new BuildStepError(`could not start \`${step.command}\`: ${err.message}`));
+    });
+    child.on("close", (code, sig) => {
+      clearTimeout(timer);
+      step.signal.removeEventListener("abort", onAbort);
+      void streamsDone.then(() => {
+        if (stopping === "canceled") reject(new BuildStepError("canceled", true));
+        else if (stopping === "timeout") {
+          reject(new BuildStepError(`\`${step.command}\` timed out after ${Math.round(step.timeoutMs / 1000)} s`));
+        } else if (code === 0) resolve();
+        else
+          reject(
+            new BuildStepError(
+              `\`${step.command}\` ${code === null ? `was killed by ${sig}` : `exited with code ${code}`}`,
+            ),
+          );
+      });
+    });
+  });
+}
+
+/** Signals a whole process group; a group that is gone already is fine. */
+export function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already exited
+  }
+}
