@@ -1,7 +1,7 @@
 // What every part of the running server shares: the store and the settings it started with.
 import type { Role } from "../api/schemas.js";
-import type { ApiKeyRow } from "./auth/api-keys.js";
 import type { TeamRow, UserRow } from "./auth/accounts.js";
+import type { ApiKeyRow } from "./auth/api-keys.js";
 import type { DeviceGrantConfig } from "./auth/device-grant.js";
 import type { Db } from "./store/db.js";
 

@@ -83,11 +83,19 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       ownerEmail: opts.ownerEmail ?? DEFAULT_OWNER_EMAIL,
       publicUrl: context.publicUrl,
     });
-    if (firstRunSignInUrl) log(`First start: sign in as the owner with this one-time link (valid 24 h): ${firstRunSignInUrl}`);
+    if (firstRunSignInUrl)
+      log(`First start: sign in as the owner with this one-time link (valid 24 h): ${firstRunSignInUrl}`);
     if (opts.localTokenFile && (await ensureLocalToken(db, opts.localTokenFile))) {
       log(`Wrote an owner API key to ${opts.localTokenFile}`);
     }
-    if (opts.stateFile) writeState(opts.stateFile, { pid: process.pid, url, port, dataDir: opts.dataDir, startedAt: new Date().toISOString() });
+    if (opts.stateFile)
+      writeState(opts.stateFile, {
+        pid: process.pid,
+        url,
+        port,
+        dataDir: opts.dataDir,
+        startedAt: new Date().toISOString(),
+      });
   } catch (err) {
     await stop(http);
     await db.destroy();

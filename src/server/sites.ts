@@ -37,7 +37,8 @@ export async function getSite(db: Db, team: TeamRow, name: string): Promise<Site
     .where("team_id", "=", team.id)
     .where("name", "=", name)
     .executeTakeFirst();
-  if (!row) throw new HostingError("not_found", `no site named '${name}' on team '${team.slug}'`, { hint: HINT.listSites });
+  if (!row)
+    throw new HostingError("not_found", `no site named '${name}' on team '${team.slug}'`, { hint: HINT.listSites });
   return row;
 }
 

@@ -24,8 +24,15 @@ export async function requestDeviceCode(url: string): Promise<DeviceCode> {
   return (await res.json()) as DeviceCode;
 }
 
-export async function pollToken(url: string, deviceCode: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await postForm(`${url}/oauth/token`, { grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: CLIENT_ID });
+export async function pollToken(
+  url: string,
+  deviceCode: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await postForm(`${url}/oauth/token`, {
+    grant_type: DEVICE_GRANT,
+    device_code: deviceCode,
+    client_id: CLIENT_ID,
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -45,14 +52,22 @@ export function csrfTokenOf(html: string): string {
 }
 
 /** Approves or denies `userCode` on the verification page as the browser holding `cookie`. */
-export async function decide(url: string, cookie: string, userCode: string, action: "approve" | "deny"): Promise<Response> {
+export async function decide(
+  url: string,
+  cookie: string,
+  userCode: string,
+  action: "approve" | "deny",
+): Promise<Response> {
   const page = await fetch(`${url}/device?user_code=${encodeURIComponent(userCode)}`, { headers: { cookie } });
   const csrf = csrfTokenOf(await page.text());
   return postForm(`${url}/device`, { csrf_token: csrf, user_code: userCode, action }, cookie);
 }
 
 /** The whole device flow for the person `signInUrl` belongs to; returns their tokens. */
-export async function signInWithDeviceFlow(url: string, signInUrl: string): Promise<{ access_token: string; refresh_token: string }> {
+export async function signInWithDeviceFlow(
+  url: string,
+  signInUrl: string,
+): Promise<{ access_token: string; refresh_token: string }> {
   const code = await requestDeviceCode(url);
   const cookie = await openSignInLink(signInUrl);
   const decided = await decide(url, cookie, code.user_code, "approve");

@@ -8,7 +8,7 @@ import type { Role } from "../../api/schemas.js";
 import type { Access, AppEnv, Caller } from "../context.js";
 import { HINT } from "../hints.js";
 import type { Db } from "../store/db.js";
-import { type TeamRow, atLeast, findTeam, roleOn, teamsOfUser } from "./accounts.js";
+import { atLeast, findTeam, roleOn, type TeamRow, teamsOfUser } from "./accounts.js";
 import { authenticate } from "./authenticate.js";
 import { SESSION_COOKIE } from "./sessions.js";
 
@@ -36,18 +36,24 @@ async function resolveTeam(db: Db, caller: Caller, requested: string | undefined
   if (caller.apiKey) {
     const key = caller.apiKey;
     const team = await findTeam(db, key.team_id);
-    if (!team) throw new HostingError("unauthorized", "the team of this API key no longer exists", { hint: HINT.newApiKey });
+    if (!team)
+      throw new HostingError("unauthorized", "the team of this API key no longer exists", { hint: HINT.newApiKey });
     if (requested && requested !== team.slug && requested !== team.id) {
-      throw new HostingError("forbidden", `this API key belongs to team '${team.slug}'; it cannot act on '${requested}'`, {
-        hint: "Use a key created for that team, or drop the team option to act on the key's own team",
-      });
+      throw new HostingError(
+        "forbidden",
+        `this API key belongs to team '${team.slug}'; it cannot act on '${requested}'`,
+        {
+          hint: "Use a key created for that team, or drop the team option to act on the key's own team",
+        },
+      );
     }
     return { caller, team, role: key.role };
   }
   if (requested) {
     const team = await findTeam(db, requested);
     const role = team && (await roleOn(db, team.id, caller.user.id));
-    if (!team || !role) throw new HostingError("not_found", `you are not a member of a team '${requested}'`, { hint: HINT.listTeams });
+    if (!team || !role)
+      throw new HostingError("not_found", `you are not a member of a team '${requested}'`, { hint: HINT.listTeams });
     return { caller, team, role };
   }
   const first = (await teamsOfUser(db, caller.user.id))[0];

@@ -1,7 +1,7 @@
 // Users, teams and memberships: who exists, which teams they belong to and with what role.
 import type { Selectable } from "kysely";
 import { HostingError } from "../../api/errors.js";
-import { ROLE_RANK, type Member, type Role, type Team, type User } from "../../api/schemas.js";
+import { type Member, ROLE_RANK, type Role, type Team, type User } from "../../api/schemas.js";
 import { HINT } from "../hints.js";
 import { type Db, isUniqueViolation } from "../store/db.js";
 import type { TeamsTable, UsersTable } from "../store/schema.js";
@@ -54,7 +54,10 @@ export async function createTeam(db: Db, slug: string, name: string | undefined,
   try {
     await db.transaction().execute(async (tx) => {
       await tx.insertInto("teams").values(team).execute();
-      await tx.insertInto("memberships").values({ team_id: team.id, user_id: ownerId, role: "owner", joined_at: now }).execute();
+      await tx
+        .insertInto("memberships")
+        .values({ team_id: team.id, user_id: ownerId, role: "owner", joined_at: now })
+        .execute();
     });
   } catch (err) {
     if (isUniqueViolation(err)) {
@@ -113,7 +116,10 @@ export async function listMembers(db: Db, teamId: string): Promise<Member[]> {
 export async function addMembership(db: Db, teamId: string, user: UserRow, role: Role): Promise<Member> {
   const joinedAt = nowIso();
   try {
-    await db.insertInto("memberships").values({ team_id: teamId, user_id: user.id, role, joined_at: joinedAt }).execute();
+    await db
+      .insertInto("memberships")
+      .values({ team_id: teamId, user_id: user.id, role, joined_at: joinedAt })
+      .execute();
   } catch (err) {
     if (isUniqueViolation(err) || (err as { code?: string })?.code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
       throw new HostingError("conflict", `${user.email} is already a member of this team`, { hint: HINT.listMembers });
@@ -135,7 +141,8 @@ export async function removeMember(db: Db, teamId: string, userId: string, calle
       .where("team_id", "=", teamId)
       .where("user_id", "=", userId)
       .executeTakeFirst();
-    if (!target) throw new HostingError("not_found", `no member with id '${userId}' on this team`, { hint: HINT.listMembers });
+    if (!target)
+      throw new HostingError("not_found", `no member with id '${userId}' on this team`, { hint: HINT.listMembers });
     if (target.role === "owner" && callerRole !== "owner") {
       throw new HostingError("forbidden", "only an owner can remove an owner", {
         hint: "Ask an owner of this team to remove them",

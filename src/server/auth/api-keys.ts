@@ -5,7 +5,7 @@ import type { ApiKey, Role } from "../../api/schemas.js";
 import { HINT } from "../hints.js";
 import type { Db } from "../store/db.js";
 import type { ApiKeysTable } from "../store/schema.js";
-import { TOKEN_PREFIX, hashSecret, isoAfter, newId, newSecret, nowIso } from "./secrets.js";
+import { hashSecret, isoAfter, newId, newSecret, nowIso, TOKEN_PREFIX } from "./secrets.js";
 
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 
@@ -68,18 +68,26 @@ export async function revokeApiKey(db: Db, teamId: string, keyId: string): Promi
     .where("id", "=", keyId)
     .where("team_id", "=", teamId)
     .executeTakeFirst();
-  if (!row) throw new HostingError("not_found", `no API key with id '${keyId}' on this team`, { hint: HINT.listApiKeys });
+  if (!row)
+    throw new HostingError("not_found", `no API key with id '${keyId}' on this team`, { hint: HINT.listApiKeys });
   return row;
 }
 
 /** The live key a bearer token names, or 401 saying why it does not work. */
 export async function authenticateApiKey(db: Db, token: string): Promise<ApiKeyRow> {
-  const row = await db.selectFrom("api_keys").selectAll().where("token_hash", "=", hashSecret(token)).executeTakeFirst();
+  const row = await db
+    .selectFrom("api_keys")
+    .selectAll()
+    .where("token_hash", "=", hashSecret(token))
+    .executeTakeFirst();
   if (!row) throw new HostingError("unauthorized", "this API key is not valid", { hint: HINT.newApiKey });
-  if (row.revoked_at) throw new HostingError("unauthorized", `API key '${row.name}' was revoked`, { hint: HINT.newApiKey });
+  if (row.revoked_at)
+    throw new HostingError("unauthorized", `API key '${row.name}' was revoked`, { hint: HINT.newApiKey });
   const now = nowIso();
   if (row.expires_at && row.expires_at <= now) {
-    throw new HostingError("unauthorized", `API key '${row.name}' expired at ${row.expires_at}`, { hint: HINT.newApiKey });
+    throw new HostingError("unauthorized", `API key '${row.name}' expired at ${row.expires_at}`, {
+      hint: HINT.newApiKey,
+    });
   }
   if (!row.last_used_at || Date.parse(now) - Date.parse(row.last_used_at) > LAST_USED_RESOLUTION_MS) {
     await db.updateTable("api_keys").set({ last_used_at: now }).where("id", "=", row.id).execute();

@@ -6,7 +6,7 @@ import type { Db } from "../store/db.js";
 import { findUserById } from "./accounts.js";
 import { authenticateApiKey } from "./api-keys.js";
 import { authenticateAccessToken } from "./oauth-tokens.js";
-import { TOKEN_PREFIX, sameSecret } from "./secrets.js";
+import { sameSecret, TOKEN_PREFIX } from "./secrets.js";
 import { findSession } from "./sessions.js";
 
 export interface Credentials {
@@ -42,7 +42,8 @@ async function authenticateBearer(db: Db, header: string): Promise<Caller> {
 
   async function userOf(id: string) {
     const user = await findUserById(db, id);
-    if (!user) throw new HostingError("unauthorized", "the account behind this token no longer exists", { hint: HINT.signIn });
+    if (!user)
+      throw new HostingError("unauthorized", "the account behind this token no longer exists", { hint: HINT.signIn });
     return user;
   }
 }

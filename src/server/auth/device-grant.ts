@@ -6,8 +6,8 @@ import type { Db } from "../store/db.js";
 import { isUniqueViolation } from "../store/db.js";
 import type { DeviceCodesTable } from "../store/schema.js";
 import { OAuthError } from "./oauth-error.js";
-import { type TokenResponse, issueTokenPair } from "./oauth-tokens.js";
-import { TOKEN_PREFIX, hashSecret, isoAfter, newId, newSecret, nowIso } from "./secrets.js";
+import { issueTokenPair, type TokenResponse } from "./oauth-tokens.js";
+import { hashSecret, isoAfter, newId, newSecret, nowIso, TOKEN_PREFIX } from "./secrets.js";
 
 export const DEVICE_CLIENT_ID = "deco-hosting-cli";
 export const DEVICE_CODE_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code";
@@ -34,7 +34,8 @@ export interface DeviceAuthorization {
 }
 
 export function checkClient(clientId: unknown): string {
-  if (clientId !== DEVICE_CLIENT_ID) throw new OAuthError("invalid_client", `unknown client_id; use '${DEVICE_CLIENT_ID}'`);
+  if (clientId !== DEVICE_CLIENT_ID)
+    throw new OAuthError("invalid_client", `unknown client_id; use '${DEVICE_CLIENT_ID}'`);
   return clientId;
 }
 
@@ -121,14 +122,14 @@ export async function pollDeviceCode(db: Db, deviceCode: string, clientId: strin
     .where("id", "=", row.id)
     .where("status", "=", "approved")
     .executeTakeFirst();
-  if (Number(spent.numUpdatedRows) !== 1) throw new OAuthError("invalid_grant", "this device code was already exchanged for tokens");
+  if (Number(spent.numUpdatedRows) !== 1)
+    throw new OAuthError("invalid_grant", "this device code was already exchanged for tokens");
   return issueTokenPair(db, { userId: row.user_id, clientId: row.client_id, scope: row.scope });
 }
 
 /** RFC 8628 §3.5: a client polling faster than its interval gets slow_down and 5 s more. */
 async function throttle(db: Db, row: DeviceCodesTable, now: number): Promise<void> {
-  const tooSoon =
-    row.last_polled_at !== null && now - Date.parse(row.last_polled_at) < row.interval_seconds * 1000;
+  const tooSoon = row.last_polled_at !== null && now - Date.parse(row.last_polled_at) < row.interval_seconds * 1000;
   const interval = tooSoon ? row.interval_seconds + SLOW_DOWN_STEP_SECONDS : row.interval_seconds;
   await db
     .updateTable("device_codes")

@@ -6,7 +6,7 @@ import { HINT } from "../hints.js";
 import type { Db } from "../store/db.js";
 import type { OAuthTokensTable } from "../store/schema.js";
 import { OAuthError } from "./oauth-error.js";
-import { TOKEN_PREFIX, hashSecret, isoAfter, newId, newSecret, nowIso } from "./secrets.js";
+import { hashSecret, isoAfter, newId, newSecret, nowIso, TOKEN_PREFIX } from "./secrets.js";
 
 export type OAuthTokenRow = Selectable<OAuthTokensTable>;
 
@@ -34,11 +34,31 @@ export async function issueTokenPair(
   await db
     .insertInto("oauth_tokens")
     .values([
-      { ...base, id: newId("tok"), kind: "access", token_hash: hashSecret(access), created_at: created, expires_at: isoAfter(ACCESS_TOKEN_TTL_SECONDS, now) },
-      { ...base, id: newId("tok"), kind: "refresh", token_hash: hashSecret(refresh), created_at: created, expires_at: isoAfter(REFRESH_TOKEN_TTL_SECONDS, now) },
+      {
+        ...base,
+        id: newId("tok"),
+        kind: "access",
+        token_hash: hashSecret(access),
+        created_at: created,
+        expires_at: isoAfter(ACCESS_TOKEN_TTL_SECONDS, now),
+      },
+      {
+        ...base,
+        id: newId("tok"),
+        kind: "refresh",
+        token_hash: hashSecret(refresh),
+        created_at: created,
+        expires_at: isoAfter(REFRESH_TOKEN_TTL_SECONDS, now),
+      },
     ])
     .execute();
-  return { access_token: access, token_type: "Bearer", expires_in: ACCESS_TOKEN_TTL_SECONDS, refresh_token: refresh, scope: grant.scope };
+  return {
+    access_token: access,
+    token_type: "Bearer",
+    expires_in: ACCESS_TOKEN_TTL_SECONDS,
+    refresh_token: refresh,
+    scope: grant.scope,
+  };
 }
 
 async function findToken(db: Db, token: string, kind: "access" | "refresh"): Promise<OAuthTokenRow | undefined> {
@@ -53,7 +73,8 @@ async function findToken(db: Db, token: string, kind: "access" | "refresh"): Pro
 /** The live access token a bearer token names, or 401 saying why it does not work. */
 export async function authenticateAccessToken(db: Db, token: string): Promise<OAuthTokenRow> {
   const row = await findToken(db, token, "access");
-  if (!row || row.revoked_at) throw new HostingError("unauthorized", "this access token is not valid", { hint: HINT.signInAgain });
+  if (!row || row.revoked_at)
+    throw new HostingError("unauthorized", "this access token is not valid", { hint: HINT.signInAgain });
   if (row.expires_at <= nowIso()) {
     throw new HostingError("unauthorized", "this access token has expired", {
       hint: "Refresh it with the refresh token (the CLI does this itself), or run `deco-hosting login`",
@@ -75,10 +96,14 @@ export async function revokeFamily(db: Db, familyId: string): Promise<void> {
 export async function rotateRefreshToken(db: Db, refreshToken: string, clientId: string): Promise<TokenResponse> {
   const row = await findToken(db, refreshToken, "refresh");
   if (!row || row.revoked_at) throw new OAuthError("invalid_grant", "the refresh token is not valid");
-  if (row.client_id !== clientId) throw new OAuthError("invalid_grant", "the refresh token was issued to another client");
+  if (row.client_id !== clientId)
+    throw new OAuthError("invalid_grant", "the refresh token was issued to another client");
   if (row.used_at) {
     await revokeFamily(db, row.family_id);
-    throw new OAuthError("invalid_grant", "the refresh token was already used; every token of this sign-in is now revoked");
+    throw new OAuthError(
+      "invalid_grant",
+      "the refresh token was already used; every token of this sign-in is now revoked",
+    );
   }
   if (row.expires_at <= nowIso()) throw new OAuthError("invalid_grant", "the refresh token has expired");
   const spent = await db
@@ -89,13 +114,25 @@ export async function rotateRefreshToken(db: Db, refreshToken: string, clientId:
     .executeTakeFirst();
   if (Number(spent.numUpdatedRows) !== 1) {
     await revokeFamily(db, row.family_id);
-    throw new OAuthError("invalid_grant", "the refresh token was already used; every token of this sign-in is now revoked");
+    throw new OAuthError(
+      "invalid_grant",
+      "the refresh token was already used; every token of this sign-in is now revoked",
+    );
   }
-  return issueTokenPair(db, { userId: row.user_id, clientId: row.client_id, scope: row.scope, familyId: row.family_id });
+  return issueTokenPair(db, {
+    userId: row.user_id,
+    clientId: row.client_id,
+    scope: row.scope,
+    familyId: row.family_id,
+  });
 }
 
 /** RFC 7009, used for logout: revoking either token ends the whole sign-in; unknown tokens are ignored. */
 export async function revokeOAuthToken(db: Db, token: string): Promise<void> {
-  const row = await db.selectFrom("oauth_tokens").select("family_id").where("token_hash", "=", hashSecret(token)).executeTakeFirst();
+  const row = await db
+    .selectFrom("oauth_tokens")
+    .select("family_id")
+    .where("token_hash", "=", hashSecret(token))
+    .executeTakeFirst();
   if (row) await revokeFamily(db, row.family_id);
 }

@@ -5,7 +5,7 @@ import type { Selectable } from "kysely";
 import type { Db } from "../store/db.js";
 import type { SessionsTable } from "../store/schema.js";
 import type { UserRow } from "./accounts.js";
-import { TOKEN_PREFIX, hashSecret, isoAfter, newId, newSecret, nowIso } from "./secrets.js";
+import { hashSecret, isoAfter, newId, newSecret, nowIso, TOKEN_PREFIX } from "./secrets.js";
 
 export type SessionRow = Selectable<SessionsTable>;
 

@@ -54,8 +54,14 @@ export function approvalFormPage(opts: { email: string; userCode: string; csrfTo
 
 export function decisionPage(approved: boolean, userCode: string): string {
   return approved
-    ? page("Signed in", `<p>Code <code>${escapeHtml(userCode)}</code> is approved. You can close this tab and return to your terminal.</p>`)
-    : page("Sign-in denied", `<p>Code <code>${escapeHtml(userCode)}</code> was denied. The terminal that asked will not be signed in.</p>`);
+    ? page(
+        "Signed in",
+        `<p>Code <code>${escapeHtml(userCode)}</code> is approved. You can close this tab and return to your terminal.</p>`,
+      )
+    : page(
+        "Sign-in denied",
+        `<p>Code <code>${escapeHtml(userCode)}</code> was denied. The terminal that asked will not be signed in.</p>`,
+      );
 }
 
 export function messagePage(title: string, message: string): string {

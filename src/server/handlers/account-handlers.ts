@@ -14,7 +14,7 @@ import {
 } from "../auth/accounts.js";
 import { createApiKey, listApiKeys, revokeApiKey, toApiKey } from "../auth/api-keys.js";
 import { createSignInLink } from "../auth/sessions.js";
-import { type HandlerContext, type HandlerTable, actingTeam } from "./handler.js";
+import { actingTeam, type HandlerContext, type HandlerTable } from "./handler.js";
 
 /** The teams a caller can see: a user's memberships, or an API key's single team. */
 async function visibleTeams(ctx: HandlerContext): Promise<Team[]> {

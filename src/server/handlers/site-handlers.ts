@@ -1,5 +1,5 @@
 import { createSite, deleteSite, getSite, listSites, toSite } from "../sites.js";
-import { type HandlerTable, actingTeam } from "./handler.js";
+import { actingTeam, type HandlerTable } from "./handler.js";
 
 export const siteHandlers: HandlerTable = {
   async LIST_SITES(ctx) {

@@ -5,13 +5,7 @@ import { getCookie, setCookie } from "hono/cookie";
 import { isHostingError } from "../../api/errors.js";
 import { decideUserCode } from "../auth/device-grant.js";
 import { sameSecret } from "../auth/secrets.js";
-import {
-  SESSION_COOKIE,
-  SESSION_TTL_SECONDS,
-  createSession,
-  findSession,
-  redeemSignInLink,
-} from "../auth/sessions.js";
+import { createSession, findSession, redeemSignInLink, SESSION_COOKIE, SESSION_TTL_SECONDS } from "../auth/sessions.js";
 import { approvalFormPage, decisionPage, messagePage, signInRequiredPage } from "../auth/verification-page.js";
 import type { AppEnv, ServerContext } from "../context.js";
 
@@ -23,7 +17,11 @@ export function registerBrowserRoutes(app: Hono<AppEnv>, server: ServerContext):
   app.get("/signin/:token", async (c) => {
     const userId = await redeemSignInLink(db, c.req.param("token"));
     if (!userId) {
-      return html(c, messagePage("Link not valid", "This sign-in link is unknown, expired or was already used. Ask for a new one."), 400);
+      return html(
+        c,
+        messagePage("Link not valid", "This sign-in link is unknown, expired or was already used. Ask for a new one."),
+        400,
+      );
     }
     const { token } = await createSession(db, userId);
     setCookie(c, SESSION_COOKIE, token, {
@@ -40,7 +38,11 @@ export function registerBrowserRoutes(app: Hono<AppEnv>, server: ServerContext):
     const signedIn = await currentSession(c);
     if (!signedIn) return html(c, signInRequiredPage(), 200);
     const userCode = c.req.query("user_code") ?? "";
-    return html(c, approvalFormPage({ email: signedIn.user.email, userCode, csrfToken: signedIn.session.csrf_token }), 200);
+    return html(
+      c,
+      approvalFormPage({ email: signedIn.user.email, userCode, csrfToken: signedIn.session.csrf_token }),
+      200,
+    );
   });
 
   app.post("/device", bodyLimit({ maxSize: FORM_BODY_LIMIT_BYTES }), async (c) => {
@@ -49,7 +51,11 @@ export function registerBrowserRoutes(app: Hono<AppEnv>, server: ServerContext):
     const form = await c.req.parseBody();
     const csrf = typeof form.csrf_token === "string" ? form.csrf_token : "";
     if (!sameSecret(csrf, signedIn.session.csrf_token)) {
-      return html(c, messagePage("Request refused", "This form is stale or did not come from this page. Reload it and try again."), 403);
+      return html(
+        c,
+        messagePage("Request refused", "This form is stale or did not come from this page. Reload it and try again."),
+        403,
+      );
     }
     const userCode = typeof form.user_code === "string" ? form.user_code : "";
     const approve = form.action === "approve";
@@ -71,12 +77,15 @@ export function registerBrowserRoutes(app: Hono<AppEnv>, server: ServerContext):
 
 /** Only same-origin paths: a sign-in link must not become an open redirect. */
 function safeNext(next: string | undefined): string {
-  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/device";
+  if (!next?.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/device";
   return next;
 }
 
 function html(c: Context, body: string, status: 200 | 400 | 401 | 403): Response {
-  c.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'");
+  c.header(
+    "Content-Security-Policy",
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  );
   c.header("X-Frame-Options", "DENY");
   c.header("Referrer-Policy", "no-referrer");
   c.header("Cache-Control", "no-store");

@@ -12,7 +12,9 @@ export function errorResponse(c: Context, err: HostingError): Response {
 export function apiErrorHandler(log: (line: string) => void): ErrorHandler {
   return (err, c) => {
     if (isHostingError(err)) return errorResponse(c, err as HostingError);
-    log(`internal error on ${c.req.method} ${c.req.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    log(
+      `internal error on ${c.req.method} ${c.req.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+    );
     return errorResponse(
       c,
       new HostingError("internal", "the server failed to handle this request", {
@@ -27,7 +29,9 @@ export const routeNotFound: NotFoundHandler = (c) =>
 
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 
-export function payloadTooLarge(): never {
+/** bodyLimit's onError: the body is left unread, so the connection cannot be reused. */
+export function payloadTooLarge(c: Context): never {
+  c.header("Connection", "close");
   throw new HostingError("payload_too_large", `the request body is larger than ${MAX_JSON_BODY_BYTES} bytes`, {
     hint: "Send a smaller body; files go to the blob upload, not in JSON",
   });

@@ -2,12 +2,7 @@
 // grants) and revocation. They speak RFC 6749/8628/7009, not the API's error shape.
 import type { Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import {
-  DEVICE_CODE_GRANT_TYPE,
-  checkClient,
-  pollDeviceCode,
-  startDeviceAuthorization,
-} from "../auth/device-grant.js";
+import { checkClient, DEVICE_CODE_GRANT_TYPE, pollDeviceCode, startDeviceAuthorization } from "../auth/device-grant.js";
 import { OAuthError } from "../auth/oauth-error.js";
 import { revokeOAuthToken, rotateRefreshToken } from "../auth/oauth-tokens.js";
 import type { AppEnv, ServerContext } from "../context.js";
@@ -35,7 +30,10 @@ export function registerOAuthRoutes(app: Hono<AppEnv>, server: ServerContext): v
         if (!form.refresh_token) throw new OAuthError("invalid_request", "refresh_token is required");
         return rotateRefreshToken(db, form.refresh_token, clientId);
       }
-      throw new OAuthError("unsupported_grant_type", `grant_type must be '${DEVICE_CODE_GRANT_TYPE}' or 'refresh_token'`);
+      throw new OAuthError(
+        "unsupported_grant_type",
+        `grant_type must be '${DEVICE_CODE_GRANT_TYPE}' or 'refresh_token'`,
+      );
     }),
   );
 
@@ -47,7 +45,10 @@ export function registerOAuthRoutes(app: Hono<AppEnv>, server: ServerContext): v
   );
 }
 
-async function oauth(c: Context, handle: (form: Record<string, string | undefined>) => Promise<object>): Promise<Response> {
+async function oauth(
+  c: Context,
+  handle: (form: Record<string, string | undefined>) => Promise<object>,
+): Promise<Response> {
   c.header("Cache-Control", "no-store");
   try {
     return c.json(await handle(await readForm(c)));

@@ -57,7 +57,10 @@ function operationObject(op: Operation): Record<string, unknown> {
     parameters,
     responses: {
       "200": { description: "Success", content: { "application/json": { schema: jsonSchema(op.output, "output") } } },
-      default: { description: "Error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+      default: {
+        description: "Error",
+        content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+      },
     },
   };
   if (op.http.method === "GET" || op.http.method === "DELETE") {
