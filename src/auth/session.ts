@@ -1,0 +1,95 @@
+// A command's view of who it is and where it talks: the resolved connection plus the
+// profile and token store behind it, with token refresh.
+import { HostingError } from "../api/errors.js";
+import { type OAuthDeps, refreshTokens } from "./device-flow.js";
+import { configDir, dataDir, type Env } from "./paths.js";
+import { type ConfigFile, type Profile, readConfig, withProfile, writeConfig } from "./profiles.js";
+import { type Connection, type GlobalFlags, resolveConnection } from "./resolve.js";
+import { createTokenStore, type StoredTokens, type TokenStore } from "./token-store.js";
+
+/** Refresh a little before the access token expires, so a request does not race its expiry. */
+const REFRESH_MARGIN_MS = 30_000;
+
+export class Session {
+  readonly connection: Connection;
+
+  constructor(
+    readonly flags: GlobalFlags,
+    readonly env: Env,
+    private config: ConfigFile,
+    readonly store: TokenStore,
+    readonly configDir: string,
+    readonly dataDir: string,
+    private readonly oauth: OAuthDeps = {},
+  ) {
+    this.connection = resolveConnection(flags, env, config);
+  }
+
+  static async open(flags: GlobalFlags, env: Env = process.env, oauth: OAuthDeps = {}): Promise<Session> {
+    const dir = configDir(env);
+    const config = await readConfig(dir);
+    return new Session(flags, env, config, createTokenStore({ configDir: dir, env }), dir, dataDir(env), oauth);
+  }
+
+  get profileName(): string {
+    return this.connection.profileName;
+  }
+
+  profile(name = this.profileName): Profile | undefined {
+    return this.config.profiles[name];
+  }
+
+  async updateProfile(patch: Partial<Profile>, opts: { makeCurrent?: boolean } = {}): Promise<void> {
+    this.config = withProfile(this.config, this.profileName, patch);
+    if (opts.makeCurrent) this.config.currentProfile = this.profileName;
+    await writeConfig(this.configDir, this.config);
+  }
+
+  storedTokens(): Promise<StoredTokens | undefined> {
+    return this.store.get(this.profileName);
+  }
+
+  /** The bearer token for the resolved remote API (not the embedded server), refreshed if it expired. */
+  async accessToken(): Promise<string | undefined> {
+    const { tokenSource } = this.connection;
+    if (tokenSource === "env") return this.env.DECO_HOSTING_TOKEN;
+    if (tokenSource !== "stored") return undefined;
+    const tokens = await this.storedTokens();
+    if (!tokens) return undefined;
+    const expiresAt = tokens.expiresAt ? Date.parse(tokens.expiresAt) : Number.POSITIVE_INFINITY;
+    if (tokens.refreshToken && expiresAt - REFRESH_MARGIN_MS <= Date.now()) {
+      return (await this.refresh())?.accessToken ?? tokens.accessToken;
+    }
+    return tokens.accessToken;
+  }
+
+  /** Trades the stored refresh token for new tokens; undefined when there is none or it was rejected. */
+  async refresh(): Promise<StoredTokens | undefined> {
+    const apiUrl = this.connection.apiUrl;
+    if (this.connection.tokenSource !== "stored" || !apiUrl) return undefined;
+    const tokens = await this.storedTokens();
+    if (!tokens?.refreshToken) return undefined;
+    try {
+      const fresh = await refreshTokens(apiUrl, tokens.refreshToken, this.oauth);
+      await this.store.set(this.profileName, fresh);
+      return fresh;
+    } catch (err) {
+      if (err instanceof HostingError && err.code === "unauthorized") return undefined;
+      throw err;
+    }
+  }
+
+  /** The hint for a 401, by where the rejected token came from. */
+  unauthorizedHint(): string {
+    switch (this.connection.tokenSource) {
+      case "env":
+        return "DECO_HOSTING_TOKEN was rejected: create a new key with `deco-hosting tokens create`, or unset it";
+      case "local":
+        return "The local server rejected its owner token: restart it with `deco-hosting server stop`";
+      default:
+        return this.connection.profileExplicit
+          ? `Sign in with \`deco-hosting login --profile ${this.profileName}\``
+          : "Sign in with `deco-hosting login`";
+    }
+  }
+}

@@ -1,0 +1,80 @@
+// The `deco-hosting` command table. Only commander and the register functions load here;
+// each action imports the SDK, credentials, output libraries or the server when it runs,
+// so `--help` and `--version` stay as cheap as starting node.
+import { Command, CommanderError } from "commander";
+import { register as registerAuth } from "./commands/auth.js";
+import { type CommandContext, createContext } from "./commands/context.js";
+import { EXIT, EXIT_CODES_HELP } from "./commands/exit-codes.js";
+import { register as registerServer } from "./commands/server.js";
+import { register as registerSites } from "./commands/sites.js";
+import { register as registerTeams } from "./commands/teams.js";
+import { register as registerTokens } from "./commands/tokens.js";
+
+const ENV_HELP = `
+Environment:
+  DECO_HOSTING_TOKEN     API key or access token; beats stored credentials
+  DECO_HOSTING_API_URL   hosting API URL; beats the profile
+  DECO_HOSTING_PROFILE   profile to use when --profile is not given
+  CI                     when set, never prompt (destructive commands need --yes)
+
+With no server configured, commands use a local server in $XDG_DATA_HOME/deco-hosting,
+started in the background on first use.`;
+
+export function buildProgram(ctx: CommandContext, opts: { json?: boolean } = {}): Command {
+  const program = new Command("deco-hosting")
+    .description("Agent-native web hosting: create sites, deploy, and manage them from the terminal")
+    .version(__VERSION__, "-V, --version")
+    .option("--json", "print one JSON document on stdout (errors too)")
+    .option("--profile <name>", "credentials profile to use")
+    .option("--team <slug>", "team to act on (default: the profile's, else your default team)")
+    .option("--api-url <url>", "URL of the hosting API (default: the profile's, else the local server)")
+    .configureHelp({ showGlobalOptions: true })
+    .showSuggestionAfterError()
+    .exitOverride();
+  // with --json, a usage error is printed as a JSON document by main, not as commander's text
+  if (opts.json) program.configureOutput({ outputError: () => {} });
+  program.addHelpText("after", `${EXIT_CODES_HELP}\n${ENV_HELP}`);
+  registerAuth(program, ctx);
+  registerSites(program, ctx);
+  registerTeams(program, ctx);
+  registerTokens(program, ctx);
+  registerServer(program, ctx);
+  return program;
+}
+
+/** Runs the CLI with `args` (argv without node and the script); returns and sets the exit code. */
+export async function main(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const json = args.includes("--json");
+  const ctx = createContext(env);
+  const program = buildProgram(ctx, { json });
+  const onSigint = () => ctx.interrupt();
+  process.on("SIGINT", onSigint);
+  let code: number = EXIT.ok;
+  try {
+    await program.parseAsync(args, { from: "user" });
+  } catch (err) {
+    code = await report(err, program, ctx, json);
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+  process.exitCode = code;
+  return code;
+}
+
+async function report(err: unknown, program: Command, ctx: CommandContext, json: boolean): Promise<number> {
+  if (err instanceof CommanderError) {
+    if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") {
+      return err.exitCode;
+    }
+    if (err.code === "commander.executeSubCommandAsync") return err.exitCode;
+    if (json) {
+      const { HostingError } = await import("./api/errors.js");
+      const usage = new HostingError("invalid_input", err.message.replace(/^error: /, ""), {
+        hint: "Add --help to the command to see its arguments and options",
+      });
+      (await ctx.output(program)).error(usage);
+    }
+    return EXIT.invalidInput;
+  }
+  return (await ctx.output(program)).error(err);
+}
