@@ -1,5 +1,5 @@
 // `deco-hosting server`: the hosting API on one port, state in `<dataDir>/hosting.db`.
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname } from "node:path";
@@ -145,4 +145,5 @@ function urlHost(host: string): string {
 function writeState(file: string, state: ServerState): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   writeFileSync(file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
 }

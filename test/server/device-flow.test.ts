@@ -172,6 +172,24 @@ describe("OAuth device authorization grant", () => {
     await expect(clientFor(s.url, first.access_token).whoami()).rejects.toMatchObject({ code: "unauthorized" });
   });
 
+  it("a browser session reads the API, and writes only with its CSRF token", async () => {
+    const s = await start();
+    const cookie = await openSignInLink(s.signInUrl);
+    const csrf = csrfTokenOf(await (await fetch(`${s.url}/device`, { headers: { cookie } })).text());
+    const me = await fetch(`${s.url}/v1/me`, { headers: { cookie } });
+    expect(((await me.json()) as { via: string }).via).toBe("session");
+
+    const create = (headers: Record<string, string>) =>
+      fetch(`${s.url}/v1/sites`, {
+        method: "POST",
+        headers: { cookie, "content-type": "application/json", ...headers },
+        body: JSON.stringify({ name: "from-browser" }),
+      });
+    expect((await create({})).status).toBe(403);
+    expect((await clientFor(s.url, s.ownerToken).listSites()).sites).toEqual([]);
+    expect((await create({ "x-csrf-token": csrf })).status).toBe(200);
+  });
+
   it("revocation (logout) ends the sign-in and always answers 200", async () => {
     const s = await start();
     const tokens = await signInWithDeviceFlow(

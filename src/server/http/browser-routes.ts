@@ -58,14 +58,20 @@ export function registerBrowserRoutes(app: Hono<AppEnv>, server: ServerContext):
       );
     }
     const userCode = typeof form.user_code === "string" ? form.user_code : "";
+    const retry = (error: string) =>
+      html(
+        c,
+        approvalFormPage({ email: signedIn.user.email, userCode, csrfToken: signedIn.session.csrf_token, error }),
+        400,
+      );
+    if (form.action !== "approve" && form.action !== "deny") return retry("Choose Approve or Deny.");
     const approve = form.action === "approve";
     try {
       const shown = await decideUserCode(db, userCode, signedIn.user.id, approve);
       return html(c, decisionPage(approve, shown), 200);
     } catch (err) {
       if (!isHostingError(err)) throw err;
-      const form = { email: signedIn.user.email, userCode, csrfToken: signedIn.session.csrf_token, error: err.message };
-      return html(c, approvalFormPage(form), 400);
+      return retry(err.message);
     }
   });
 
