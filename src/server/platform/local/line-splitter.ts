@@ -1,0 +1,47 @@
+import { StringDecoder } from "node:string_decoder";
+
+/** Longer lines are cut into pieces so one chatty process cannot hold unbounded memory. */
+const MAX_LINE = 16 * 1024;
+
+export interface LineSplitter {
+  push(chunk: Buffer): void;
+  /** Emits what is left of an unterminated last line. */
+  flush(): void;
+}
+
+/** Turns a byte stream into UTF-8 lines without their `\n` / `\r\n`. */
+export function createLineSplitter(onLine: (line: string) => void): LineSplitter {
+  const decoder = new StringDecoder("utf8");
+  let pending = "";
+
+  function emit(text: string): void {
+    for (let start = 0; start < text.length; start += MAX_LINE) onLine(text.slice(start, start + MAX_LINE));
+    if (text.length === 0) onLine("");
+  }
+
+  function take(text: string): void {
+    pending += text;
+    let start = 0;
+    let newline = pending.indexOf("\n");
+    while (newline !== -1) {
+      const end = newline > start && pending[newline - 1] === "\r" ? newline - 1 : newline;
+      emit(pending.slice(start, end));
+      start = newline + 1;
+      newline = pending.indexOf("\n", start);
+    }
+    if (start > 0) pending = pending.slice(start);
+    if (pending.length > MAX_LINE) {
+      emit(pending.slice(0, MAX_LINE));
+      pending = pending.slice(MAX_LINE);
+    }
+  }
+
+  return {
+    push: (chunk) => take(decoder.write(chunk)),
+    flush() {
+      take(decoder.end());
+      if (pending.length > 0) emit(pending);
+      pending = "";
+    },
+  };
+}

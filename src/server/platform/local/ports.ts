@@ -1,0 +1,15 @@
+import { createServer } from "node:net";
+
+/** A port nobody listens on right now, found by letting the OS pick one and releasing it. */
+export function freePort(host = "127.0.0.1"): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => (port ? resolve(port) : reject(new Error(`could not read a free port on ${host}`))));
+    });
+  });
+}

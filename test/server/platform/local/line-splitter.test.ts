@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { createLineSplitter } from "../../../../src/server/platform/local/line-splitter.js";
+
+function split(chunks: Buffer[]): string[] {
+  const lines: string[] = [];
+  const splitter = createLineSplitter((line) => lines.push(line));
+  for (const chunk of chunks) splitter.push(chunk);
+  splitter.flush();
+  return lines;
+}
+
+describe("line splitter", () => {
+  it("splits on LF and CRLF across chunk boundaries and flushes the last partial line", () => {
+    expect(split([Buffer.from("one\ntw"), Buffer.from("o\r"), Buffer.from("\n\nthree")])).toEqual([
+      "one",
+      "two",
+      "",
+      "three",
+    ]);
+  });
+
+  it("keeps multi-byte characters split between chunks intact", () => {
+    const bytes = Buffer.from("héllo ✓\n");
+    expect(split([bytes.subarray(0, 2), bytes.subarray(2, 8), bytes.subarray(8)])).toEqual(["héllo ✓"]);
+  });
+
+  it("cuts very long lines into bounded pieces", () => {
+    const lines = split([Buffer.from("x".repeat(40 * 1024))]);
+    expect(lines.map((line) => line.length)).toEqual([16 * 1024, 16 * 1024, 8 * 1024]);
+  });
+
+  it("emits nothing for empty input", () => {
+    expect(split([])).toEqual([]);
+  });
+});
