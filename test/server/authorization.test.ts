@@ -112,7 +112,7 @@ describe("authorization", () => {
       code: "unauthorized",
       status: 401,
       message: expect.stringContaining("revoked"),
-      hint: expect.stringContaining("api-keys create"),
+      hint: expect.stringContaining("tokens create"),
     });
   });
 

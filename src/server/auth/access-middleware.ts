@@ -66,7 +66,7 @@ function checkRole(op: Operation, access: Access): void {
   if (!access.team || !access.role) {
     if (TEAMLESS_OPERATIONS.has(op.name)) return;
     throw new HostingError("forbidden", "you are not a member of any team", {
-      hint: "Create one with `deco-hosting teams create <slug>`, or ask a team admin to add you",
+      hint: HINT.noTeam,
     });
   }
   if (!atLeast(access.role, op.role)) throw roleTooLow(op, access.team, access.role, access.caller);

@@ -157,7 +157,7 @@ export async function removeMember(db: Db, teamId: string, userId: string, calle
         .executeTakeFirstOrThrow();
       if (Number(owners.n) <= 1) {
         throw new HostingError("conflict", "cannot remove the last owner of a team", {
-          hint: "Add another owner first (`deco-hosting members add <email> --role owner`)",
+          hint: HINT.addOwner,
         });
       }
     }

@@ -31,7 +31,7 @@ export function signInRequiredPage(): string {
     "Sign in to approve",
     `<p>This browser is not signed in to this deco-hosting server.</p>
 <p>Open your one-time sign-in link: the server prints one when it first starts, and a team admin
-gets one for you when they add you (<code>deco-hosting members add &lt;email&gt;</code>).
+gets one for you when they add you to a team.
 The link signs this browser in and brings you back here.</p>
 <p class="muted">Then enter the code your terminal shows.</p>`,
   );
