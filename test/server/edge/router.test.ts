@@ -1,3 +1,12 @@
+import { execFileSync } from "node:child_process";
+import { once } from "node:events";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import { request as httpsRequest } from "node:https";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { EdgeHost } from "../../../src/server/edge/host.js";
 import { createEdgeServer, type EdgeRequestMetric, type EdgeServerOptions } from "../../../src/server/edge/router.js";
@@ -90,3 +99,74 @@ describe("edge router", () => {
     expect(second).toMatchObject({ site: null, label: null, status: 404 });
   });
 });
+
+describe("edge over TLS", () => {
+  it.skipIf(!hasOpenssl())("serves HTTPS and tells the upstream the visitor used https", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "edge-tls-"));
+    const upstream = createServer((req, res) => res.end(String(req.headers["x-forwarded-proto"])));
+    try {
+      execFileSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:prime256v1",
+          "-nodes",
+          "-days",
+          "1",
+          "-subj",
+          "/CN=*.localhost",
+          "-keyout",
+          join(dir, "key.pem"),
+          "-out",
+          join(dir, "cert.pem"),
+        ],
+        { stdio: "ignore" },
+      );
+      upstream.listen(0, "127.0.0.1");
+      await once(upstream, "listening");
+      const port = (upstream.address() as AddressInfo).port;
+      const edge = await startEdge({
+        tls: { key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) },
+        resolve: async () => ({ kind: "server", key: "tls", upstream: { host: "127.0.0.1", port } }),
+      });
+      expect(edge.url).toBe(`https://127.0.0.1:${edge.port}`);
+      const proto = await new Promise<string>((resolve, reject) => {
+        const req = httpsRequest(
+          {
+            host: "127.0.0.1",
+            port: edge.port,
+            servername: "app.localhost",
+            headers: { host: "app.localhost" },
+            rejectUnauthorized: false,
+          },
+          (res) => {
+            let body = "";
+            res.on("data", (chunk) => {
+              body += chunk;
+            });
+            res.on("end", () => resolve(body));
+          },
+        );
+        req.on("error", reject);
+        req.end();
+      });
+      expect(proto).toBe("https");
+    } finally {
+      upstream.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+function hasOpenssl(): boolean {
+  try {
+    execFileSync("openssl", ["version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
