@@ -123,7 +123,10 @@ describe("stored credentials", () => {
       const setup = await Session.open({}, env);
       await setup.updateProfile({ apiUrl: server.url }, { makeCurrent: true });
       const { client } = await connect(await Session.open({}, env));
-      await expect(client.listSites()).rejects.toMatchObject({ code: "unauthorized", hint: expect.stringContaining("deco-hosting login") });
+      await expect(client.listSites()).rejects.toMatchObject({
+        code: "unauthorized",
+        hint: expect.stringContaining("deco-hosting login"),
+      });
     } finally {
       await rm(configDir, { recursive: true, force: true });
     }

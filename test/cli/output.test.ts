@@ -30,7 +30,9 @@ describe("Output", () => {
     const { out, streams } = capture(true);
     const code = out.error(new HostingError("not_found", "no site", { hint: "Run `deco-hosting sites ls`" }));
     expect(code).toBe(EXIT.notFound);
-    expect(JSON.parse(streams.stdout)).toEqual({ error: { code: "not_found", message: "no site", hint: "Run `deco-hosting sites ls`" } });
+    expect(JSON.parse(streams.stdout)).toEqual({
+      error: { code: "not_found", message: "no site", hint: "Run `deco-hosting sites ls`" },
+    });
     expect(streams.stderr).toBe("");
   });
 
@@ -43,10 +45,16 @@ describe("Output", () => {
 
   it("prints tables as tab-separated rows without a header when piped", () => {
     const { out } = capture(false);
-    const text = out.table([{ header: "Name", value: (r: { n: string; s: string }) => r.n }, { header: "Status", value: (r) => r.s }], [
-      { n: "a", s: "live" },
-      { n: "b", s: "empty" },
-    ]);
+    const text = out.table(
+      [
+        { header: "Name", value: (r: { n: string; s: string }) => r.n },
+        { header: "Status", value: (r) => r.s },
+      ],
+      [
+        { n: "a", s: "live" },
+        { n: "b", s: "empty" },
+      ],
+    );
     expect(text).toBe("a\tlive\nb\tempty");
   });
 
@@ -83,7 +91,9 @@ describe("confirmDestructive", () => {
 
   it("never prompts with --json, even on a TTY", async () => {
     const { out } = capture(true, { ...piped, stdoutTTY: true, canPrompt: true });
-    await expect(confirmDestructive(out, { action: "delete site blog" })).rejects.toMatchObject({ code: "invalid_input" });
+    await expect(confirmDestructive(out, { action: "delete site blog" })).rejects.toMatchObject({
+      code: "invalid_input",
+    });
   });
 
   it("passes with --yes", async () => {

@@ -15,7 +15,13 @@ const config: ConfigFile = {
 describe("resolveConnection", () => {
   it("uses the current profile's API URL, team and stored tokens", () => {
     const c = resolveConnection({}, {}, config);
-    expect(c).toMatchObject({ profileName: "work", profileExplicit: false, apiUrl: "https://hosting.example.com", team: "acme", tokenSource: "stored" });
+    expect(c).toMatchObject({
+      profileName: "work",
+      profileExplicit: false,
+      apiUrl: "https://hosting.example.com",
+      team: "acme",
+      tokenSource: "stored",
+    });
   });
 
   it("--profile beats DECO_HOSTING_PROFILE beats the current profile", () => {
@@ -31,7 +37,9 @@ describe("resolveConnection", () => {
   it("--api-url beats DECO_HOSTING_API_URL beats the profile", () => {
     const env = { DECO_HOSTING_API_URL: "https://env.example.com" };
     expect(resolveConnection({}, env, config).apiUrl).toBe("https://env.example.com");
-    expect(resolveConnection({ apiUrl: "https://flag.example.com/" }, env, config).apiUrl).toBe("https://flag.example.com");
+    expect(resolveConnection({ apiUrl: "https://flag.example.com/" }, env, config).apiUrl).toBe(
+      "https://flag.example.com",
+    );
   });
 
   it("never sends a profile's stored tokens to another API URL", () => {
@@ -41,12 +49,23 @@ describe("resolveConnection", () => {
 
   it("DECO_HOSTING_TOKEN beats stored credentials and the local token", () => {
     expect(resolveConnection({}, { DECO_HOSTING_TOKEN: "k" }, config).tokenSource).toBe("env");
-    expect(resolveConnection({}, { DECO_HOSTING_TOKEN: "k" }, { profiles: {} })).toMatchObject({ apiUrl: undefined, tokenSource: "env" });
+    expect(resolveConnection({}, { DECO_HOSTING_TOKEN: "k" }, { profiles: {} })).toMatchObject({
+      apiUrl: undefined,
+      tokenSource: "env",
+    });
   });
 
   it("with no API configured anywhere, uses the embedded local server and its token", () => {
-    expect(resolveConnection({}, {}, { profiles: {} })).toMatchObject({ apiUrl: undefined, tokenSource: "local", team: undefined });
-    expect(resolveConnection({ profile: "local" }, {}, config)).toMatchObject({ apiUrl: undefined, tokenSource: "local", team: "side" });
+    expect(resolveConnection({}, {}, { profiles: {} })).toMatchObject({
+      apiUrl: undefined,
+      tokenSource: "local",
+      team: undefined,
+    });
+    expect(resolveConnection({ profile: "local" }, {}, config)).toMatchObject({
+      apiUrl: undefined,
+      tokenSource: "local",
+      team: "side",
+    });
   });
 
   it("--team beats the profile's team", () => {
