@@ -119,8 +119,15 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
       if (!connected) client.end(rawErrorResponse(502, "Bad Gateway", pages["bad-gateway"]));
       else client.destroy();
     });
+    // Only the connect is timed: an open WebSocket may rightly stay quiet for hours.
+    upstream.setTimeout(upstreamTimeoutMs, () => {
+      if (connected) return;
+      client.end(rawErrorResponse(504, "Gateway Timeout", pages["gateway-timeout"]));
+      upstream.destroy();
+    });
     upstream.once("connect", () => {
       connected = true;
+      upstream.setTimeout(0);
       upstream.setNoDelay(true);
       upstream.write(requestHead(req));
       if (head.length > 0) upstream.write(head);
