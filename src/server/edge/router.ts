@@ -109,7 +109,8 @@ export async function createEdgeServer(options: EdgeServerOptions): Promise<Edge
       (target) => {
         if (socket.destroyed) return;
         if (target?.kind !== "server") {
-          socket.end(rawErrorResponse(404, "Not Found", pages[parsed ? "no-deployment" : "unknown-host"]));
+          const page = !parsed ? "unknown-host" : target ? "not-found" : "no-deployment";
+          socket.end(rawErrorResponse(404, "Not Found", pages[page]));
           return;
         }
         const key = target.key;
