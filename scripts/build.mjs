@@ -1,7 +1,7 @@
 // Bundles the CLI into dist/ with esbuild. Dependencies stay external (installed by npm);
 // every dynamic import() becomes its own chunk, so `--version` and `--help` load only the
 // command table, and the server, SDK and UI libraries load when a command needs them.
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { cp, readFile, rm, writeFile } from "node:fs/promises";
 import { build } from "esbuild";
 
 const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8"));
@@ -24,3 +24,7 @@ await writeFile(
   new URL("../dist/version.js", import.meta.url),
   `export const version = ${JSON.stringify(pkg.version)};\n`,
 );
+// The edge's error pages are files (read once at start), not strings in the bundle.
+await cp(new URL("../src/server/edge/pages", import.meta.url), new URL("../dist/edge-pages", import.meta.url), {
+  recursive: true,
+});

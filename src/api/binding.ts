@@ -19,6 +19,8 @@ export interface Operation<I extends z.ZodType = z.ZodType, O extends z.ZodType 
   annotations: { readOnlyHint: boolean; destructiveHint: boolean; idempotentHint: boolean };
   /** Part of HOSTING_BINDING (the plan's tool list); false for account operations. */
   binding: boolean;
+  /** The request body is raw bytes (application/octet-stream), not the JSON input. */
+  binaryBody?: true;
 }
 
 type Kind = "read" | "write" | "destroy";
@@ -31,7 +33,7 @@ function op<I extends z.ZodType, O extends z.ZodType>(
   description: string,
   input: I,
   output: O,
-  opts: { idempotent?: boolean; binding?: boolean } = {},
+  opts: { idempotent?: boolean; binding?: boolean; binaryBody?: true } = {},
 ): Operation<I, O> {
   const [method, path] = route.split(" ") as [HttpMethod, string];
   return {
@@ -47,6 +49,7 @@ function op<I extends z.ZodType, O extends z.ZodType>(
       idempotentHint: opts.idempotent ?? kind !== "write",
     },
     binding: opts.binding ?? true,
+    ...(opts.binaryBody ? { binaryBody: true as const } : {}),
   };
 }
 
@@ -165,6 +168,17 @@ export const operations = {
     z.strictObject({ hashes: z.array(s.Sha256).max(100_000) }),
     z.object({ missing: z.array(s.Sha256) }),
     { binding: false },
+  ),
+
+  UPLOAD_BLOB: op(
+    "UPLOAD_BLOB",
+    "write",
+    "collaborator",
+    "PUT /v1/blobs/{sha256}",
+    "Upload one file's bytes (the body, application/octet-stream); the server checks they hash to sha256",
+    z.strictObject({ sha256: s.Sha256 }),
+    z.object({ sha256: s.Sha256, size: z.number().int() }),
+    { binding: false, idempotent: true, binaryBody: true },
   ),
 
   // ── sites ──

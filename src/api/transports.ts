@@ -1,6 +1,6 @@
 // Two ways to reach the hosting API: HTTP (REST under /v1) and a tool caller (the binding's
 // tools through any MCP connection, as mesh plugins call them). Browser-safe.
-import { type Operation, pathParams } from "./binding.js";
+import { type Operation, operations, pathParams } from "./binding.js";
 import type { CallOptions, Transport } from "./client.js";
 import { HostingError } from "./errors.js";
 
@@ -93,7 +93,8 @@ export function createHttpTransport(opts: HttpTransportOptions): Transport {
     async putBlob(sha256, body, _size, callOpts) {
       const toBody = (): RequestInit["body"] =>
         body instanceof Uint8Array ? (body as Uint8Array<ArrayBuffer>) : body();
-      await send("PUT", `/v1/blobs/${sha256}`, toBody, "application/octet-stream", callOpts?.signal);
+      const { path } = buildRequest(operations.UPLOAD_BLOB, { sha256 });
+      await send(operations.UPLOAD_BLOB.http.method, path, toBody, "application/octet-stream", callOpts?.signal);
     },
   };
 }

@@ -3,6 +3,7 @@ import type { Role } from "../api/schemas.js";
 import type { TeamRow, UserRow } from "./auth/accounts.js";
 import type { ApiKeyRow } from "./auth/api-keys.js";
 import type { DeviceGrantConfig } from "./auth/device-grant.js";
+import type { DeployServices } from "./deploy/services.js";
 import type { Db } from "./store/db.js";
 
 export interface ServerContext {
@@ -11,6 +12,7 @@ export interface ServerContext {
   publicUrl: string;
   deviceGrant: DeviceGrantConfig;
   log: (line: string) => void;
+  deploy: DeployServices;
 }
 
 /** Who is calling, and how they proved it. */

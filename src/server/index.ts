@@ -6,10 +6,11 @@ import { dirname } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
 import type { ServerContext } from "./context.js";
 import { bootstrapOwner, DEFAULT_OWNER_EMAIL, ensureLocalToken } from "./first-run.js";
+import { type DeployOptions, type DeployServices, startDeployServices } from "./deploy/services.js";
 import { createApp } from "./http/app.js";
 import { openDatabase } from "./store/db.js";
 
-export interface StartServerOptions {
+export interface StartServerOptions extends DeployOptions {
   dataDir: string;
   /** 0 picks a free port. Default 0. */
   port?: number;
@@ -37,6 +38,9 @@ export interface RunningServer {
   /** The URL links and the device flow are built from (publicUrl, or url). */
   publicUrl: string;
   port: number;
+  /** Where sites are served: `<site>.localhost:<edgePort>`. */
+  edgeUrl: string;
+  edgePort: number;
   /** The first owner's one-time sign-in link, only on the first start of a data dir. */
   firstRunSignInUrl: string | null;
   close(): Promise<void>;
@@ -46,6 +50,7 @@ export interface ServerState {
   pid: number;
   url: string;
   port: number;
+  edgePort: number;
   dataDir: string;
   startedAt: string;
 }
@@ -54,6 +59,13 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const host = opts.host ?? "127.0.0.1";
   const db = await openDatabase(opts.dataDir);
+  let deploy: DeployServices;
+  try {
+    deploy = await startDeployServices(db, opts.dataDir, opts);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
   const context: ServerContext = {
     db,
     publicUrl: "",
@@ -63,12 +75,14 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       verificationUri: "",
     },
     log,
+    deploy,
   };
   let http: Server;
   try {
     http = createAdaptorServer({ fetch: createApp(context).fetch }) as Server;
     await listen(http, opts.port ?? 0, host);
   } catch (err) {
+    await deploy.close();
     await db.destroy();
     throw err;
   }
@@ -93,11 +107,13 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
         pid: process.pid,
         url,
         port,
+        edgePort: deploy.edge.port,
         dataDir: opts.dataDir,
         startedAt: new Date().toISOString(),
       });
   } catch (err) {
     await stop(http);
+    await deploy.close();
     await db.destroy();
     throw err;
   }
@@ -107,10 +123,13 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     url,
     publicUrl: context.publicUrl,
     port,
+    edgeUrl: deploy.edge.url,
+    edgePort: deploy.edge.port,
     firstRunSignInUrl,
     close() {
       closing ??= (async () => {
         await stop(http);
+        await deploy.close();
         await db.destroy();
         if (opts.stateFile) rmSync(opts.stateFile, { force: true });
       })();

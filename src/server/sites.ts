@@ -11,14 +11,20 @@ import type { SitesTable } from "./store/schema.js";
 
 export type SiteRow = Selectable<SitesTable>;
 
-export function toSite(row: SiteRow, team: TeamRow): Site {
+/** What a site's deployments say about it; computed by the deploy side. */
+export interface SiteServing {
+  status: Site["status"];
+  productionUrl: string | null;
+}
+
+export function toSite(row: SiteRow, team: TeamRow, serving: SiteServing): Site {
   return {
     id: row.id,
     name: row.name,
     team: team.slug,
-    status: "empty",
-    productionUrl: null,
-    productionDeploymentId: null,
+    status: serving.status,
+    productionUrl: serving.productionUrl,
+    productionDeploymentId: row.production_deployment_id,
     git: row.git_url === null ? null : { url: row.git_url, branch: row.git_branch },
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -54,6 +60,7 @@ export async function createSite(
     name: input.name,
     git_url: input.git?.url ?? null,
     git_branch: input.git?.branch ?? null,
+    production_deployment_id: null,
     created_at: now,
     updated_at: now,
   };

@@ -116,14 +116,14 @@ describe("public endpoints", () => {
   });
 
   it("operations not built yet answer 501 after authentication", async () => {
-    const anonymous = await fetch(`${server.url}/v1/sites/web/deployments`);
+    const anonymous = await fetch(`${server.url}/v1/sites/web/environments`);
     expect(anonymous.status).toBe(401);
-    const res = await fetch(`${server.url}/v1/sites/web/deployments`, {
+    const res = await fetch(`${server.url}/v1/sites/web/environments`, {
       headers: { authorization: `Bearer ${server.ownerToken}` },
     });
     expect(res.status).toBe(501);
     const body = (await res.json()) as { error: { code: string; message: string; hint: string } };
-    expect(body.error).toMatchObject({ code: "not_implemented", message: expect.stringContaining("LIST_DEPLOYMENTS") });
+    expect(body.error).toMatchObject({ code: "not_implemented", message: expect.stringContaining("LIST_ENVIRONMENTS") });
     expect(body.error.hint).toBeTruthy();
   });
 });

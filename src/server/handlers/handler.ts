@@ -9,12 +9,15 @@ import type { Access, ServerContext } from "../context.js";
 export interface HandlerContext {
   server: ServerContext;
   access: Access;
+  /** The raw request, for handlers that stream (Server-Sent Events). */
+  request: Request;
 }
 
+/** A handler answers the operation's output, or a Response it streams itself. */
 export type Handler<N extends OperationName> = (
   ctx: HandlerContext,
   input: z.output<Operations[N]["input"]>,
-) => Promise<OutputOf<N>>;
+) => Promise<OutputOf<N> | Response>;
 
 export type HandlerTable = { [N in OperationName]?: Handler<N> };
 

@@ -1,27 +1,45 @@
+import { deploymentView, latestDeployment, siteServing } from "../deploy/queries.js";
 import { createSite, deleteSite, getSite, listSites, toSite } from "../sites.js";
 import { actingTeam, type HandlerTable } from "./handler.js";
 
 export const siteHandlers: HandlerTable = {
   async LIST_SITES(ctx) {
     const { team } = actingTeam(ctx);
-    const rows = await listSites(ctx.server.db, team);
-    return { sites: rows.map((r) => toSite(r, team)) };
+    const { db, deploy } = ctx.server;
+    const rows = await listSites(db, team);
+    return { sites: await Promise.all(rows.map(async (r) => toSite(r, team, await siteServing(db, deploy.urls, r)))) };
   },
 
   async GET_SITE(ctx, input) {
     const { team } = actingTeam(ctx);
-    const row = await getSite(ctx.server.db, team, input.siteName);
-    return { ...toSite(row, team), environments: [], domains: [], latestDeployment: null };
+    const { db, deploy } = ctx.server;
+    const row = await getSite(db, team, input.siteName);
+    const latest = await latestDeployment(db, row.id);
+    return {
+      ...toSite(row, team, await siteServing(db, deploy.urls, row)),
+      environments: [],
+      domains: [],
+      latestDeployment: latest ? deploymentView(latest, row, deploy.urls) : null,
+    };
   },
 
   async CREATE_SITE(ctx, input) {
     const { team } = actingTeam(ctx);
-    return toSite(await createSite(ctx.server.db, team, input), team);
+    const row = await createSite(ctx.server.db, team, input);
+    return toSite(row, team, { status: "empty", productionUrl: null });
   },
 
   async DELETE_SITE(ctx, input) {
     const { team } = actingTeam(ctx);
-    await deleteSite(ctx.server.db, team, input.siteName);
+    const { db, deploy } = ctx.server;
+    const site = await getSite(db, team, input.siteName);
+    const deployments = await db.selectFrom("deployments").select("id").where("site_id", "=", site.id).execute();
+    for (const d of deployments) await deploy.pipeline.cancel(d.id, "site deletion").catch(() => {});
+    await deleteSite(db, team, input.siteName);
+    await deploy.runtime.forgetSite(
+      site.id,
+      deployments.map((d) => d.id),
+    );
     return { ok: true as const };
   },
 };

@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import type { AppEnv, ServerContext } from "../context.js";
 import { handlers } from "../handlers/index.js";
 import { SERVER_VERSION } from "../version.js";
+import { registerBlobRoutes } from "./blob-routes.js";
 import { registerBrowserRoutes } from "./browser-routes.js";
 import { apiErrorHandler, routeNotFound } from "./errors.js";
 import { registerOAuthRoutes } from "./oauth-routes.js";
@@ -19,6 +20,7 @@ export function createApp(server: ServerContext): Hono<AppEnv> {
   app.get("/openapi.json", (c) => c.json(openApiDocument(SERVER_VERSION)));
   registerOAuthRoutes(app, server);
   registerBrowserRoutes(app, server);
+  registerBlobRoutes(app, server);
   registerOperationRoutes(app, server, handlers);
   return app;
 }

@@ -14,11 +14,13 @@ import { MAX_JSON_BODY_BYTES, payloadTooLarge } from "./errors.js";
 export function registerOperationRoutes(app: Hono<AppEnv>, server: ServerContext, handlers: HandlerTable): void {
   const limit = bodyLimit({ maxSize: MAX_JSON_BODY_BYTES, onError: payloadTooLarge });
   for (const op of Object.values(operations) as Operation[]) {
+    if (op.binaryBody) continue; // streamed routes register themselves (blob-routes.ts)
     const handler = (handlers as Record<string, Handler<never> | undefined>)[op.name];
     app.on(op.http.method, honoPath(op.http.path), limit, requireAccess(server.db, op), async (c) => {
       if (!handler) throw notImplemented(op);
       const input = parseWith(op.input, await rawInput(c, op), `input for ${op.name}`);
-      const output = await handler({ server, access: c.get("access") }, input as never);
+      const output = await handler({ server, access: c.get("access"), request: c.req.raw }, input as never);
+      if (output instanceof Response) return output;
       return c.json(op.output.parse(output) as object);
     });
   }

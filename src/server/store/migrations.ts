@@ -1,5 +1,6 @@
 // Schema migrations, oldest first. Never edit one that has shipped: append a new one.
 import type { Kysely, Migration } from "kysely";
+import { deploymentsMigration } from "./deployments-migration.js";
 
 export interface NamedMigration extends Migration {
   name: string;
@@ -119,4 +120,4 @@ const foundation: NamedMigration = {
   },
 };
 
-export const migrations: NamedMigration[] = [foundation];
+export const migrations: NamedMigration[] = [foundation, deploymentsMigration];

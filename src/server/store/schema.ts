@@ -1,6 +1,7 @@
 // Row types of the control plane's tables, as Kysely sees them. Timestamps are ISO 8601
 // strings (they sort lexically); booleans never appear, state lives in enums and nullables.
 import type { Role } from "../../api/schemas.js";
+import type { DeploymentTables } from "./deployments-schema.js";
 
 export interface UsersTable {
   id: string;
@@ -94,11 +95,12 @@ export interface SitesTable {
   name: string;
   git_url: string | null;
   git_branch: string | null;
+  production_deployment_id: string | null;
   created_at: string;
   updated_at: string;
 }
 
-export interface Database {
+export interface Database extends DeploymentTables {
   users: UsersTable;
   teams: TeamsTable;
   memberships: MembershipsTable;

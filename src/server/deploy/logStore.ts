@@ -1,0 +1,120 @@
+// Build and runtime log lines: kept in SQLite (ids are the resumable cursors), written in
+// small batches so a chatty app does not cost one transaction per line, and pushed at once
+// to followers so `logs --follow` sees a line within milliseconds.
+import type { LogEntry } from "../../api/schemas.js";
+import type { Db } from "../store/db.js";
+
+export type LogSource = LogEntry["source"];
+export type LogStream = LogEntry["stream"];
+
+export interface LogLine {
+  deploymentId: string;
+  source: LogSource;
+  stream: LogStream;
+  message: string;
+}
+
+export interface LogQuery {
+  deploymentIds: string[];
+  sources: LogSource[];
+  since?: string | undefined;
+  limit: number;
+}
+
+type Follower = (entry: LogEntry) => void;
+
+/** Longest line kept; the rest is cut with a marker so one line cannot fill the disk. */
+const MAX_LINE = 16 * 1024;
+const FLUSH_MS = 25;
+
+export interface LogStore {
+  append(line: LogLine): void;
+  page(q: LogQuery): Promise<{ entries: LogEntry[]; nextSince: string | null }>;
+  /** Calls `fn` with each new entry of these deployments and sources; returns the unsubscribe. */
+  follow(q: Omit<LogQuery, "limit" | "since">, fn: Follower): () => void;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createLogStore(db: Db): LogStore {
+  let pending: Array<LogLine & { ts: string }> = [];
+  let timer: NodeJS.Timeout | null = null;
+  let flushing: Promise<void> = Promise.resolve();
+  const followers = new Set<{ q: Omit<LogQuery, "limit" | "since">; fn: Follower }>();
+
+  const writeBatch = async () => {
+    timer = null;
+    const batch = pending;
+    pending = [];
+    if (batch.length === 0) return;
+    const rows = await db
+      .insertInto("logs")
+      .values(
+        batch.map((l) => ({
+          deployment_id: l.deploymentId,
+          source: l.source,
+          stream: l.stream,
+          message: l.message,
+          ts: l.ts,
+        })),
+      )
+      .returning(["id", "deployment_id", "source", "stream", "message", "ts"])
+      .execute();
+    for (const row of rows) {
+      const entry = toEntry(row);
+      for (const f of followers) {
+        if (f.q.deploymentIds.includes(row.deployment_id) && f.q.sources.includes(entry.source)) f.fn(entry);
+      }
+    }
+  };
+  const flush = () => {
+    flushing = flushing.then(writeBatch, writeBatch);
+    return flushing;
+  };
+
+  return {
+    append(line) {
+      const message = line.message.length > MAX_LINE ? `${line.message.slice(0, MAX_LINE)} …[cut]` : line.message;
+      pending.push({ ...line, message, ts: new Date().toISOString() });
+      if (!timer) timer = setTimeout(() => void flush().catch(() => {}), FLUSH_MS);
+    },
+    async page({ deploymentIds, sources, since, limit }) {
+      if (deploymentIds.length === 0) return { entries: [], nextSince: since ?? null };
+      await flush();
+      let q = db
+        .selectFrom("logs")
+        .select(["id", "deployment_id", "source", "stream", "message", "ts"])
+        .where("deployment_id", "in", deploymentIds)
+        .where("source", "in", sources)
+        .orderBy("id", "asc")
+        .limit(limit);
+      const after = since === undefined ? Number.NaN : Number(since);
+      if (Number.isInteger(after)) q = q.where("id", ">", after);
+      const rows = await q.execute();
+      const entries = rows.map(toEntry);
+      return { entries, nextSince: entries.at(-1)?.id ?? since ?? null };
+    },
+    follow(q, fn) {
+      const f = { q, fn };
+      followers.add(f);
+      return () => followers.delete(f);
+    },
+    flush,
+    async close() {
+      if (timer) clearTimeout(timer);
+      await flush();
+      followers.clear();
+    },
+  };
+}
+
+function toEntry(row: { id: number; deployment_id: string; source: string; stream: string; message: string; ts: string }): LogEntry {
+  return {
+    id: String(row.id),
+    timestamp: row.ts,
+    source: row.source as LogSource,
+    stream: row.stream as LogStream,
+    message: row.message,
+    deploymentId: row.deployment_id,
+  };
+}

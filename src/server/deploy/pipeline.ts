@@ -1,0 +1,331 @@
+// The deployment pipeline: takes queued deployments one by one (bounded concurrency) through
+// building → deploying → ready, or to error / canceled with a reason. Every step is
+// persisted, so on boot `reconcile` resumes what was only queued and fails what a dead
+// server left half-done; nothing is ever left stuck.
+import { execFile } from "node:child_process";
+import { constants, createReadStream } from "node:fs";
+import { chmod, copyFile, mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
+import { HostingError } from "../../api/errors.js";
+import { IGNORE_FILE, buildManifest } from "../../api/node/manifest.js";
+import { type DeploymentState, SITE_CONFIG_FILE } from "../../api/schemas.js";
+import type { Db } from "../store/db.js";
+import type { BlobStore } from "./blobStore.js";
+import { BuildStepError, killGroup, runBuildStep } from "./buildRunner.js";
+import { type DeploymentRow, type DeploymentSourceInfo, UNFINISHED, getDeploymentRow, transition } from "./deployments.js";
+import type { LogStore } from "./logStore.js";
+import { type ResolvedSiteConfig, findOutputDir, resolveSiteConfig } from "./siteConfig.js";
+
+const run = promisify(execFile);
+
+/** What the pipeline needs from the runtime that serves ready deployments. */
+export interface PipelineRuntime {
+  /** Starts a server deployment and resolves once it is healthy; throws if it is not. */
+  startInstance(deployment: DeploymentRow, appDir: string, cfg: ResolvedSiteConfig): Promise<void>;
+  stopInstance(deploymentId: string): Promise<void>;
+  promote(deployment: DeploymentRow, by: string): Promise<void>;
+}
+
+export interface PipelineOptions {
+  db: Db;
+  blobs: BlobStore;
+  logs: LogStore;
+  dataDir: string;
+  runtime: PipelineRuntime;
+  buildTimeoutMs?: number;
+  concurrency?: number;
+  /** Allow file:// git URLs (tests); off by default so tenants cannot read the server's disk. */
+  allowFileGitUrls?: boolean;
+  /** Called after each state change a deployment makes. */
+  onStateChange?(id: string, state: DeploymentState): void;
+  /** Called once a deployment's pipeline is over and its last build log line is written. */
+  onFinished?(id: string): void;
+  /** Env vars of the build, on top of the scoped base environment. */
+  buildEnv?(deployment: DeploymentRow): Promise<Record<string, string>>;
+}
+
+export interface Pipeline {
+  enqueue(id: string): void;
+  cancel(id: string, by: string): Promise<boolean>;
+  reconcile(): Promise<void>;
+  close(): Promise<void>;
+  /** Whether the pipeline is still working on this deployment. */
+  isActive(id: string): boolean;
+  /** Resolves when nothing is queued or running (tests and shutdown). */
+  idle(): Promise<void>;
+  appDir(id: string): string;
+}
+
+export function createPipeline(opts: PipelineOptions): Pipeline {
+  const { db, blobs, logs, dataDir } = opts;
+  const concurrency = opts.concurrency ?? 2;
+  const buildTimeoutMs = opts.buildTimeoutMs ?? 10 * 60_000;
+  const queue: string[] = [];
+  const active = new Map<string, AbortController>();
+  const runDir = path.join(dataDir, "run");
+  let closed = false;
+  let idleWaiters: Array<() => void> = [];
+
+  const move = async (...args: Parameters<typeof transition>): Promise<boolean> => {
+    const moved = await transition(...args);
+    if (moved) opts.onStateChange?.(args[1], args[3]);
+    return moved;
+  };
+  const workDir = (id: string) => path.join(dataDir, "work", id);
+  const appDir = (id: string) => path.join(dataDir, "apps", id);
+  const system = (id: string, message: string, stream: "stdout" | "stderr" = "stdout") =>
+    logs.append({ deploymentId: id, source: "build", stream, message });
+
+  const pump = () => {
+    while (!closed && active.size < concurrency && queue.length > 0) {
+      const id = queue.shift() as string;
+      const ctl = new AbortController();
+      active.set(id, ctl);
+      void processDeployment(id, ctl.signal).finally(() => {
+        active.delete(id);
+        pump();
+      });
+    }
+    if (active.size === 0 && queue.length === 0) {
+      for (const w of idleWaiters) w();
+      idleWaiters = [];
+    }
+  };
+
+  async function processDeployment(id: string, signal: AbortSignal): Promise<void> {
+    const work = workDir(id);
+    try {
+      if (!(await move(db, id, ["queued"], "building"))) return;
+      const row = (await getDeploymentRow(db, id)) as DeploymentRow;
+      system(id, `Building deployment ${id}`);
+      await rm(work, { recursive: true, force: true });
+      await mkdir(work, { recursive: true });
+
+      const source = JSON.parse(row.source_json) as DeploymentSourceInfo;
+      if (source.type === "upload") await materialize(id, work);
+      else {
+        const commit = await checkoutGit(source.url, source.ref, work, signal);
+        const updated = { ...source, ...commit };
+        await db.updateTable("deployments").set({ source_json: JSON.stringify(updated) }).where("id", "=", id).execute();
+        system(id, `Checked out ${commit.commitSha.slice(0, 12)} "${commit.commitMessage}" by ${commit.commitAuthor}`);
+      }
+
+      const cfg = await resolveSiteConfig(work);
+      system(id, `Config from ${cfg.source}: ${describeConfig(cfg)}`);
+      const env = await buildEnvironment(row, work);
+      for (const command of [cfg.install, cfg.build]) {
+        if (!command) continue;
+        system(id, `$ ${command}`);
+        await runBuildStep({
+          command,
+          cwd: work,
+          env,
+          timeoutMs: buildTimeoutMs,
+          signal,
+          onLine: (stream, message) => logs.append({ deploymentId: id, source: "build", stream, message }),
+          onSpawn: (pid) => void writePid(`build-${id}`, pid),
+        });
+        await rm(path.join(runDir, `build-${id}.pid`), { force: true });
+      }
+      if (signal.aborted) throw new BuildStepError("canceled", true);
+
+      const kind = cfg.start ? "server" : "static";
+      if (kind === "static") {
+        const count = await recordStaticOutput(row, work, cfg);
+        system(id, `Static output: ${count} file(s)`);
+        await rm(work, { recursive: true, force: true });
+      }
+      const moved = await move(db, id, ["building"], "deploying", { kind, config_json: JSON.stringify(cfg) });
+      if (!moved) throw new BuildStepError("canceled", true);
+
+      if (kind === "server") {
+        await rm(appDir(id), { recursive: true, force: true });
+        await mkdir(path.dirname(appDir(id)), { recursive: true });
+        await rename(work, appDir(id));
+        system(id, `Starting \`${cfg.start}\` and waiting for ${cfg.healthCheckPath} to answer`);
+        await opts.runtime.startInstance({ ...row, kind, config_json: JSON.stringify(cfg) }, appDir(id), cfg);
+      }
+      if (!(await move(db, id, ["deploying"], "ready"))) throw new BuildStepError("canceled", true);
+      system(id, "Deployment is ready");
+      if (row.target === "production") {
+        await opts.runtime.promote({ ...row, state: "ready", kind }, row.created_by);
+        system(id, "Promoted to production");
+      }
+    } catch (err) {
+      const canceled = err instanceof BuildStepError && err.canceled && !closed;
+      const reason = closed
+        ? "interrupted: the server shut down during the build; deploy again"
+        : canceled
+          ? "canceled"
+          : (err as Error).message;
+      if (canceled) system(id, "Canceled", "stderr");
+      else system(id, `Error: ${reason}`, "stderr");
+      await move(db, id, UNFINISHED, canceled ? "canceled" : "error", { reason });
+      await opts.runtime.stopInstance(id).catch(() => {});
+      await rm(work, { recursive: true, force: true });
+      await rm(appDir(id), { recursive: true, force: true });
+    } finally {
+      await rm(path.join(runDir, `build-${id}.pid`), { force: true });
+      opts.onFinished?.(id);
+    }
+  }
+
+  async function materialize(id: string, work: string): Promise<void> {
+    const files = await db.selectFrom("deployment_files").selectAll().where("deployment_id", "=", id).execute();
+    const root = path.resolve(work);
+    for (const f of files) {
+      const dest = path.resolve(root, f.path);
+      if (!dest.startsWith(root + path.sep)) throw new HostingError("invalid_input", `unsafe path in manifest: ${f.path}`);
+      await mkdir(path.dirname(dest), { recursive: true });
+      // A copy, never a link: a build may rewrite its files and must not touch the blob.
+      await copyFile(blobs.path(f.sha256), dest, constants.COPYFILE_FICLONE);
+      await chmod(dest, f.mode & 0o777 || 0o644);
+    }
+  }
+
+  async function checkoutGit(url: string, ref: string | null, work: string, signal: AbortSignal) {
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+    const allowed = ["https", "http", "git", "ssh", ...(opts.allowFileGitUrls ? ["file"] : [])];
+    if (!scheme || !allowed.includes(scheme)) {
+      throw new HostingError("invalid_input", `unsupported git URL ${url}`, { hint: `Use one of: ${allowed.join(", ")}` });
+    }
+    const git = (...args: string[]) =>
+      run("git", args, { cwd: work, signal, env: { ...process.env, GIT_TERMINAL_PROMPT: "0" }, maxBuffer: 1 << 20 });
+    try {
+      await git("init", "-q");
+      await git("remote", "add", "origin", url);
+      await git("fetch", "-q", "--depth", "1", "origin", ref ?? "HEAD");
+      await git("checkout", "-q", "FETCH_HEAD");
+    } catch (err) {
+      const msg = String((err as { stderr?: string }).stderr ?? (err as Error).message).trim().split("\n").pop();
+      throw new Error(`git could not fetch ${ref ?? "the default branch"} of ${url}: ${msg}`);
+    }
+    const { stdout } = await git("log", "-1", "--format=%H%n%an <%ae>%n%s");
+    const [commitSha = "", commitAuthor = "", commitMessage = ""] = stdout.split("\n");
+    await rm(path.join(work, ".git"), { recursive: true, force: true });
+    return { commitSha, commitAuthor, commitMessage };
+  }
+
+  async function buildEnvironment(row: DeploymentRow, work: string): Promise<Record<string, string>> {
+    const home = path.join(work, ".home");
+    await mkdir(home, { recursive: true });
+    const base: Record<string, string> = {
+      PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+      HOME: home,
+      CI: "1",
+      DECO_HOSTING: "1",
+      DECO_HOSTING_DEPLOYMENT_ID: row.id,
+      npm_config_cache: path.join(dataDir, "cache", "npm"),
+      npm_config_update_notifier: "false",
+    };
+    return { ...base, ...((await opts.buildEnv?.(row)) ?? {}) };
+  }
+
+  /** Records the files a static deployment serves, putting built files in the blob store. */
+  async function recordStaticOutput(row: DeploymentRow, work: string, cfg: ResolvedSiteConfig): Promise<number> {
+    const out = await findOutputDir(work, cfg);
+    const own = new Set([SITE_CONFIG_FILE, IGNORE_FILE]);
+    let files: Array<{ path: string; sha256: string; size: number; mode: number }>;
+    if (out === "." && !cfg.build && !cfg.install) {
+      files = await db
+        .selectFrom("deployment_files")
+        .select(["path", "sha256", "size", "mode"])
+        .where("deployment_id", "=", row.id)
+        .execute();
+    } else {
+      const manifest = await buildManifest(path.join(work, out));
+      for (const f of manifest.files) {
+        if (!(await blobs.has(f.sha256))) await blobs.put(f.sha256, createReadStream(f.absolute), { maxBytes: f.size });
+      }
+      files = manifest.files.map((f) => ({ path: f.path, sha256: f.sha256, size: f.size, mode: f.mode ?? 0o644 }));
+    }
+    files = files.filter((f) => !own.has(f.path) && !f.path.startsWith(".home/"));
+    await db.transaction().execute(async (tx) => {
+      await tx.deleteFrom("deployment_outputs").where("deployment_id", "=", row.id).execute();
+      for (let i = 0; i < files.length; i += 200) {
+        const chunk = files.slice(i, i + 200).map((f) => ({ deployment_id: row.id, ...f }));
+        if (chunk.length > 0) await tx.insertInto("deployment_outputs").values(chunk).execute();
+      }
+    });
+    return files.length;
+  }
+
+  async function writePid(name: string, pid: number): Promise<void> {
+    await mkdir(runDir, { recursive: true });
+    await writeFile(path.join(runDir, `${name}.pid`), String(pid));
+  }
+
+  return {
+    appDir,
+    isActive: (id) => active.has(id) || queue.includes(id),
+    enqueue(id) {
+      queue.push(id);
+      pump();
+    },
+    async cancel(id, by) {
+      const idx = queue.indexOf(id);
+      if (idx >= 0) queue.splice(idx, 1);
+      const moved = await move(db, id, UNFINISHED, "canceled", { reason: `canceled by ${by}` });
+      active.get(id)?.abort();
+      if (moved && idx >= 0) {
+        system(id, `Canceled by ${by}`, "stderr");
+        opts.onFinished?.(id);
+      }
+      if (moved) await opts.runtime.stopInstance(id).catch(() => {});
+      return moved;
+    },
+    async reconcile() {
+      // Build processes of a server that died are orphans now: stop them first.
+      for (const name of await readdir(runDir).catch(() => [] as string[])) {
+        if (!name.startsWith("build-")) continue;
+        const pid = Number(await readFile(path.join(runDir, name), "utf8").catch(() => "NaN"));
+        if (Number.isInteger(pid) && pid > 0) killGroup(pid, "SIGKILL");
+        await rm(path.join(runDir, name), { force: true });
+      }
+      const stuck = await db
+        .selectFrom("deployments")
+        .select(["id", "state"])
+        .where("state", "in", UNFINISHED)
+        .orderBy("created_at")
+        .execute();
+      for (const d of stuck) {
+        if (d.state === "queued") {
+          system(d.id, "Resuming after a server restart");
+          queue.push(d.id);
+          continue;
+        }
+        const reason = `interrupted while ${d.state}: the server stopped; deploy again`;
+        system(d.id, `Error: ${reason}`, "stderr");
+        await move(db, d.id, [d.state], "error", { reason });
+        await rm(workDir(d.id), { recursive: true, force: true });
+        opts.onFinished?.(d.id);
+      }
+      pump();
+    },
+    async close() {
+      closed = true;
+      queue.length = 0;
+      for (const ctl of active.values()) ctl.abort();
+      await new Promise<void>((resolve) => {
+        if (active.size === 0) resolve();
+        else idleWaiters.push(resolve);
+      });
+    },
+    idle() {
+      return new Promise((resolve) => {
+        if (active.size === 0 && queue.length === 0) resolve();
+        else idleWaiters.push(resolve);
+      });
+    },
+  };
+}
+
+function describeConfig(cfg: ResolvedSiteConfig): string {
+  const parts = [
+    cfg.install && `install \`${cfg.install}\``,
+    cfg.build && `build \`${cfg.build}\``,
+    cfg.start ? `start \`${cfg.start}\`` : `static output ${cfg.output ?? "(detected after build)"}`,
+  ].filter(Boolean);
+  return parts.join(", ");
+}

@@ -1,0 +1,88 @@
+// The deploy side of the server wired together: blob store, logs, pipeline, runtime and the
+// edge port that serves what is ready. startServer owns one of these.
+import { EventEmitter } from "node:events";
+import path from "node:path";
+import { UPLOAD_LIMITS, type UploadLimits } from "../../api/paths.js";
+import type { DeploymentState } from "../../api/schemas.js";
+import { type EdgeRequestMetric, type EdgeServer, createEdgeServer } from "../edge/router.js";
+import type { Db } from "../store/db.js";
+import { type SiteUrls, createSiteUrls } from "../urls.js";
+import { type BlobStore, createBlobStore } from "./blobStore.js";
+import { type LogStore, createLogStore } from "./logStore.js";
+import { type Pipeline, createPipeline } from "./pipeline.js";
+import { type Runtime, createRuntime } from "./runtime.js";
+
+export interface DeployOptions {
+  /** Edge port; 0 picks a free one. */
+  edgePort?: number;
+  edgeHost?: string;
+  baseDomain?: string;
+  buildTimeoutMs?: number;
+  buildConcurrency?: number;
+  allowFileGitUrls?: boolean;
+  uploadLimits?: Partial<UploadLimits>;
+  onRequestDone?(metric: EdgeRequestMetric): void;
+}
+
+export type DeployEvents = { state: [string, DeploymentState]; finished: [string] };
+
+export interface DeployServices {
+  blobs: BlobStore;
+  logs: LogStore;
+  pipeline: Pipeline;
+  runtime: Runtime;
+  edge: EdgeServer;
+  urls: SiteUrls;
+  limits: UploadLimits;
+  /** `state` whenever the pipeline moves a deployment; `finished` once its pipeline is over. */
+  events: EventEmitter<DeployEvents>;
+  close(): Promise<void>;
+}
+
+export async function startDeployServices(db: Db, dataDir: string, opts: DeployOptions): Promise<DeployServices> {
+  const blobs = createBlobStore(dataDir);
+  const logs = createLogStore(db);
+  const events = new EventEmitter<DeployEvents>();
+  events.setMaxListeners(0);
+  const appDir = (id: string) => path.join(dataDir, "apps", id);
+  const runtime = createRuntime({ db, blobs, logs, dataDir, appDir });
+  const edge = await createEdgeServer({
+    port: opts.edgePort ?? 0,
+    host: opts.edgeHost ?? "127.0.0.1",
+    baseDomain: opts.baseDomain ?? "localhost",
+    resolve: (host) => runtime.resolve(host),
+    ...(opts.onRequestDone ? { onRequestDone: opts.onRequestDone } : {}),
+  });
+  runtime.attachInflight(edge.inflight);
+  const urls = createSiteUrls({ edgePort: edge.port, baseDomain: opts.baseDomain ?? "localhost" });
+  const pipeline = createPipeline({
+    db,
+    blobs,
+    logs,
+    dataDir,
+    runtime,
+    buildTimeoutMs: opts.buildTimeoutMs ?? 10 * 60_000,
+    concurrency: opts.buildConcurrency ?? 2,
+    allowFileGitUrls: opts.allowFileGitUrls ?? false,
+    onStateChange: (id, state) => events.emit("state", id, state),
+    onFinished: (id) => events.emit("finished", id),
+  });
+  await runtime.reconcile();
+  await pipeline.reconcile();
+  return {
+    blobs,
+    logs,
+    pipeline,
+    runtime,
+    edge,
+    urls,
+    events,
+    limits: { ...UPLOAD_LIMITS, ...opts.uploadLimits },
+    async close() {
+      await pipeline.close();
+      await edge.close();
+      await runtime.close();
+      await logs.close();
+    },
+  };
+}
