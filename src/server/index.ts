@@ -5,8 +5,8 @@ import type { AddressInfo } from "node:net";
 import { dirname } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
 import type { ServerContext } from "./context.js";
-import { bootstrapOwner, DEFAULT_OWNER_EMAIL, ensureLocalToken } from "./first-run.js";
 import { type DeployOptions, type DeployServices, startDeployServices } from "./deploy/services.js";
+import { bootstrapOwner, DEFAULT_OWNER_EMAIL, ensureLocalToken } from "./first-run.js";
 import { createApp } from "./http/app.js";
 import { openDatabase } from "./store/db.js";
 

@@ -8,6 +8,9 @@ import { type StartServerOptions, startServer } from "../../src/server/index.js"
 
 export interface TestServer {
   url: string;
+  /** The edge, where sites answer: `http://127.0.0.1:<edgePort>`. */
+  edgeUrl: string;
+  edgePort: number;
   dataDir: string;
   /** An owner API key of the `default` team. */
   ownerToken: string;
@@ -26,6 +29,8 @@ export async function startTestServer(
     const ownerToken = (await readFile(localTokenFile, "utf8")).trim();
     return {
       url: server.url,
+      edgeUrl: server.edgeUrl,
+      edgePort: server.edgePort,
       dataDir,
       ownerToken,
       signInUrl: server.firstRunSignInUrl ?? "",

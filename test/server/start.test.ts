@@ -123,7 +123,10 @@ describe("public endpoints", () => {
     });
     expect(res.status).toBe(501);
     const body = (await res.json()) as { error: { code: string; message: string; hint: string } };
-    expect(body.error).toMatchObject({ code: "not_implemented", message: expect.stringContaining("LIST_ENVIRONMENTS") });
+    expect(body.error).toMatchObject({
+      code: "not_implemented",
+      message: expect.stringContaining("LIST_ENVIRONMENTS"),
+    });
     expect(body.error.hint).toBeTruthy();
   });
 });

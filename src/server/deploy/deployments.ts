@@ -26,7 +26,11 @@ export function newDeploymentId(): string {
   return id;
 }
 
-export function toDeployment(row: DeploymentRow, site: { name: string; production_deployment_id: string | null }, urls: SiteUrls): Deployment {
+export function toDeployment(
+  row: DeploymentRow,
+  site: { name: string; production_deployment_id: string | null },
+  urls: SiteUrls,
+): Deployment {
   return {
     id: row.id,
     site: site.name,
@@ -50,7 +54,13 @@ export async function insertUploadDeployment(
   db: Db,
   team: TeamRow,
   site: SiteRow,
-  input: { files: ManifestFile[]; production: boolean; environment: string | null; message: string | null; createdBy: string },
+  input: {
+    files: ManifestFile[];
+    production: boolean;
+    environment: string | null;
+    message: string | null;
+    createdBy: string;
+  },
 ): Promise<DeploymentRow> {
   const seen = new Set<string>();
   for (const f of input.files) {
@@ -76,7 +86,11 @@ export async function insertUploadDeployment(
     });
   }
   const wrongSize = input.files.find((f) => known.get(f.sha256) !== f.size);
-  if (wrongSize) throw new HostingError("invalid_input", `${wrongSize.path}: size ${wrongSize.size} does not match the uploaded blob`);
+  if (wrongSize)
+    throw new HostingError(
+      "invalid_input",
+      `${wrongSize.path}: size ${wrongSize.size} does not match the uploaded blob`,
+    );
 
   const bytes = input.files.reduce((n, f) => n + f.size, 0);
   const row = newRow(site, {
@@ -109,7 +123,14 @@ export async function insertUploadDeployment(
 export async function insertGitDeployment(
   db: Db,
   site: SiteRow,
-  input: { url: string; ref: string | null; production: boolean; environment: string | null; message: string | null; createdBy: string },
+  input: {
+    url: string;
+    ref: string | null;
+    production: boolean;
+    environment: string | null;
+    message: string | null;
+    createdBy: string;
+  },
 ): Promise<DeploymentRow> {
   const row = newRow(site, {
     source: { type: "git", url: input.url, ref: input.ref, commitSha: null, commitMessage: null, commitAuthor: null },
@@ -124,7 +145,13 @@ export async function insertGitDeployment(
 
 function newRow(
   site: SiteRow,
-  input: { source: DeploymentSourceInfo; production: boolean; environment: string | null; message: string | null; createdBy: string },
+  input: {
+    source: DeploymentSourceInfo;
+    production: boolean;
+    environment: string | null;
+    message: string | null;
+    createdBy: string;
+  },
 ): DeploymentRow {
   const now = nowIso();
   return {

@@ -108,7 +108,14 @@ export function createLogStore(db: Db): LogStore {
   };
 }
 
-function toEntry(row: { id: number; deployment_id: string; source: string; stream: string; message: string; ts: string }): LogEntry {
+function toEntry(row: {
+  id: number;
+  deployment_id: string;
+  source: string;
+  stream: string;
+  message: string;
+  ts: string;
+}): LogEntry {
   return {
     id: String(row.id),
     timestamp: row.ts,

@@ -4,18 +4,24 @@
 // server left half-done; nothing is ever left stuck.
 import { execFile } from "node:child_process";
 import { constants, createReadStream } from "node:fs";
-import { chmod, copyFile, mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { HostingError } from "../../api/errors.js";
-import { IGNORE_FILE, buildManifest } from "../../api/node/manifest.js";
+import { buildManifest, IGNORE_FILE } from "../../api/node/manifest.js";
 import { type DeploymentState, SITE_CONFIG_FILE } from "../../api/schemas.js";
 import type { Db } from "../store/db.js";
 import type { BlobStore } from "./blobStore.js";
 import { BuildStepError, killGroup, runBuildStep } from "./buildRunner.js";
-import { type DeploymentRow, type DeploymentSourceInfo, UNFINISHED, getDeploymentRow, transition } from "./deployments.js";
+import {
+  type DeploymentRow,
+  type DeploymentSourceInfo,
+  getDeploymentRow,
+  transition,
+  UNFINISHED,
+} from "./deployments.js";
 import type { LogStore } from "./logStore.js";
-import { type ResolvedSiteConfig, findOutputDir, resolveSiteConfig } from "./siteConfig.js";
+import { findOutputDir, type ResolvedSiteConfig, resolveSiteConfig } from "./siteConfig.js";
 
 const run = promisify(execFile);
 
@@ -107,7 +113,11 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       else {
         const commit = await checkoutGit(source.url, source.ref, work, signal);
         const updated = { ...source, ...commit };
-        await db.updateTable("deployments").set({ source_json: JSON.stringify(updated) }).where("id", "=", id).execute();
+        await db
+          .updateTable("deployments")
+          .set({ source_json: JSON.stringify(updated) })
+          .where("id", "=", id)
+          .execute();
         system(id, `Checked out ${commit.commitSha.slice(0, 12)} "${commit.commitMessage}" by ${commit.commitAuthor}`);
       }
 
@@ -176,7 +186,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     const root = path.resolve(work);
     for (const f of files) {
       const dest = path.resolve(root, f.path);
-      if (!dest.startsWith(root + path.sep)) throw new HostingError("invalid_input", `unsafe path in manifest: ${f.path}`);
+      if (!dest.startsWith(root + path.sep))
+        throw new HostingError("invalid_input", `unsafe path in manifest: ${f.path}`);
       await mkdir(path.dirname(dest), { recursive: true });
       // A copy, never a link: a build may rewrite its files and must not touch the blob.
       await copyFile(blobs.path(f.sha256), dest, constants.COPYFILE_FICLONE);
@@ -188,7 +199,9 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
     const allowed = ["https", "http", "git", "ssh", ...(opts.allowFileGitUrls ? ["file"] : [])];
     if (!scheme || !allowed.includes(scheme)) {
-      throw new HostingError("invalid_input", `unsupported git URL ${url}`, { hint: `Use one of: ${allowed.join(", ")}` });
+      throw new HostingError("invalid_input", `unsupported git URL ${url}`, {
+        hint: `Use one of: ${allowed.join(", ")}`,
+      });
     }
     const git = (...args: string[]) =>
       run("git", args, { cwd: work, signal, env: { ...process.env, GIT_TERMINAL_PROMPT: "0" }, maxBuffer: 1 << 20 });
@@ -198,7 +211,10 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       await git("fetch", "-q", "--depth", "1", "origin", ref ?? "HEAD");
       await git("checkout", "-q", "FETCH_HEAD");
     } catch (err) {
-      const msg = String((err as { stderr?: string }).stderr ?? (err as Error).message).trim().split("\n").pop();
+      const msg = String((err as { stderr?: string }).stderr ?? (err as Error).message)
+        .trim()
+        .split("\n")
+        .pop();
       throw new Error(`git could not fetch ${ref ?? "the default branch"} of ${url}: ${msg}`);
     }
     const { stdout } = await git("log", "-1", "--format=%H%n%an <%ae>%n%s");

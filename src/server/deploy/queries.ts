@@ -6,9 +6,13 @@ import type { TeamRow } from "../auth/accounts.js";
 import type { SiteRow, SiteServing } from "../sites.js";
 import type { Db } from "../store/db.js";
 import type { SiteUrls } from "../urls.js";
-import { type DeploymentRow, UNFINISHED, toDeployment } from "./deployments.js";
+import { type DeploymentRow, toDeployment, UNFINISHED } from "./deployments.js";
 
-export async function findDeployment(db: Db, team: TeamRow, id: string): Promise<{ row: DeploymentRow; site: SiteRow }> {
+export async function findDeployment(
+  db: Db,
+  team: TeamRow,
+  id: string,
+): Promise<{ row: DeploymentRow; site: SiteRow }> {
   const found = await db
     .selectFrom("deployments")
     .innerJoin("sites", "sites.id", "deployments.site_id")

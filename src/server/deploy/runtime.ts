@@ -2,13 +2,13 @@
 // instances of server deployments (started on first need, health-gated, restarted by the
 // supervisor), and the production alias that promote and rollback move. Moving the alias
 // is one row update; the old instance drains before it stops, so no request is dropped.
-import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { HostingError } from "../../api/errors.js";
 import { nowIso } from "../auth/secrets.js";
 import type { EdgeHost } from "../edge/host.js";
 import type { EdgeTarget, StaticFile } from "../edge/target.js";
-import { type Supervisor, createSupervisor } from "../platform/local/supervisor.js";
+import { createSupervisor, type Supervisor } from "../platform/local/supervisor.js";
 import type { Db } from "../store/db.js";
 import type { BlobStore } from "./blobStore.js";
 import { killGroup } from "./buildRunner.js";
@@ -67,7 +67,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       }),
     onStateChange: (instance) => {
       const file = path.join(runDir, `app-${instance.id}.pid`);
-      if (instance.pid !== null) void mkdir(runDir, { recursive: true }).then(() => writeFile(file, String(instance.pid)));
+      if (instance.pid !== null)
+        void mkdir(runDir, { recursive: true }).then(() => writeFile(file, String(instance.pid)));
       else if (instance.state === "stopped" || instance.state === "failed") void rm(file, { force: true });
     },
   });
@@ -90,7 +91,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     const cached = readyRows.get(id);
     if (cached) return cached;
     const row = await getDeploymentRow(db, id);
-    if (!row || row.state !== "ready") return null;
+    if (row?.state !== "ready") return null;
     readyRows.set(id, row);
     return row;
   }
@@ -106,7 +107,13 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     const files = new Map<string, StaticFile>();
     for (const f of rows) files.set(`/${f.path}`, { sha256: f.sha256, size: f.size });
     const cfg = row.config_json ? (JSON.parse(row.config_json) as ResolvedSiteConfig) : null;
-    const target: EdgeTarget = { kind: "static", key: row.id, files, blobPath: blobs.path, spaFallback: cfg?.spa ?? false };
+    const target: EdgeTarget = {
+      kind: "static",
+      key: row.id,
+      files,
+      blobPath: blobs.path,
+      spaFallback: cfg?.spa ?? false,
+    };
     if (staticTargets.size >= STATIC_CACHE_MAX) staticTargets.delete(staticTargets.keys().next().value as string);
     staticTargets.set(row.id, target);
     return target;
@@ -159,13 +166,20 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   async function setProduction(siteId: string, row: DeploymentRow, by: string): Promise<string | null> {
     if (row.kind === "server") await ensureRunning(row); // health-gated: a failing start changes nothing
     const previous = await db.transaction().execute(async (tx) => {
-      const site = await tx.selectFrom("sites").select(["name", "production_deployment_id"]).where("id", "=", siteId).executeTakeFirstOrThrow();
+      const site = await tx
+        .selectFrom("sites")
+        .select(["name", "production_deployment_id"])
+        .where("id", "=", siteId)
+        .executeTakeFirstOrThrow();
       await tx
         .updateTable("sites")
         .set({ production_deployment_id: row.id, updated_at: nowIso() })
         .where("id", "=", siteId)
         .execute();
-      await tx.insertInto("production_history").values({ site_id: siteId, deployment_id: row.id, promoted_by: by, promoted_at: nowIso() }).execute();
+      await tx
+        .insertInto("production_history")
+        .values({ site_id: siteId, deployment_id: row.id, promoted_by: by, promoted_at: nowIso() })
+        .execute();
       const entry = sites.get(site.name);
       if (entry) entry.productionId = row.id;
       return site.production_deployment_id;
@@ -186,9 +200,13 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     },
     async promote(row, by) {
       if (row.state !== "ready") {
-        throw new HostingError("conflict", `deployment ${row.id} is ${row.state}; only a ready deployment can serve production`, {
-          hint: "Check its build logs with `deco-hosting logs <deployment> --build`, fix it and deploy again",
-        });
+        throw new HostingError(
+          "conflict",
+          `deployment ${row.id} is ${row.state}; only a ready deployment can serve production`,
+          {
+            hint: "Check its build logs with `deco-hosting logs <deployment> --build`, fix it and deploy again",
+          },
+        );
       }
       await setProduction(row.site_id, row, by);
     },
@@ -218,9 +236,13 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         });
       }
       if (row.state !== "ready") {
-        throw new HostingError("conflict", `deployment ${row.id} is ${row.state}; only a ready deployment can serve production`, {
-          hint: "Pick a ready deployment from `deco-hosting deployments ls`",
-        });
+        throw new HostingError(
+          "conflict",
+          `deployment ${row.id} is ${row.state}; only a ready deployment can serve production`,
+          {
+            hint: "Pick a ready deployment from `deco-hosting deployments ls`",
+          },
+        );
       }
       await setProduction(site.id, row, by);
       return row;
@@ -267,7 +289,12 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         .execute();
       for (const row of serving) {
         await ensureRunning(row).catch((err) =>
-          logs.append({ deploymentId: row.id, source: "system", stream: "stderr", message: `Could not restart: ${(err as Error).message}` }),
+          logs.append({
+            deploymentId: row.id,
+            source: "system",
+            stream: "stderr",
+            message: `Could not restart: ${(err as Error).message}`,
+          }),
         );
       }
     },

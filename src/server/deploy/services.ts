@@ -4,13 +4,13 @@ import { EventEmitter } from "node:events";
 import path from "node:path";
 import { UPLOAD_LIMITS, type UploadLimits } from "../../api/paths.js";
 import type { DeploymentState } from "../../api/schemas.js";
-import { type EdgeRequestMetric, type EdgeServer, createEdgeServer } from "../edge/router.js";
+import { createEdgeServer, type EdgeRequestMetric, type EdgeServer } from "../edge/router.js";
 import type { Db } from "../store/db.js";
-import { type SiteUrls, createSiteUrls } from "../urls.js";
+import { createSiteUrls, type SiteUrls } from "../urls.js";
 import { type BlobStore, createBlobStore } from "./blobStore.js";
-import { type LogStore, createLogStore } from "./logStore.js";
-import { type Pipeline, createPipeline } from "./pipeline.js";
-import { type Runtime, createRuntime } from "./runtime.js";
+import { createLogStore, type LogStore } from "./logStore.js";
+import { createPipeline, type Pipeline } from "./pipeline.js";
+import { createRuntime, type Runtime } from "./runtime.js";
 
 export interface DeployOptions {
   /** Edge port; 0 picks a free one. */

@@ -1,11 +1,11 @@
 import { HostingError } from "../../api/errors.js";
 import type { LogEntry } from "../../api/schemas.js";
-import { type DeploymentRow, UNFINISHED, insertGitDeployment, insertUploadDeployment } from "../deploy/deployments.js";
+import { type DeploymentRow, insertGitDeployment, insertUploadDeployment, UNFINISHED } from "../deploy/deployments.js";
 import type { LogSource } from "../deploy/logStore.js";
 import { deploymentView, findDeployment } from "../deploy/queries.js";
 import { sseResponse, wantsEventStream } from "../http/sse.js";
 import { getSite } from "../sites.js";
-import { type HandlerContext, type HandlerTable, actingTeam } from "./handler.js";
+import { actingTeam, type HandlerContext, type HandlerTable } from "./handler.js";
 
 /** How a deployment records who made it: the person, and the key when one was used. */
 function actor(ctx: HandlerContext): string {
@@ -59,15 +59,23 @@ export const deploymentHandlers: HandlerTable = {
       const files = input.files;
       const limits = deploy.limits;
       if (files.length > limits.maxFiles) {
-        throw new HostingError("payload_too_large", `${files.length} files is more than the limit of ${limits.maxFiles}`, {
-          hint: "Deploy the build output directory, or list what is not needed in .decohostingignore",
-        });
+        throw new HostingError(
+          "payload_too_large",
+          `${files.length} files is more than the limit of ${limits.maxFiles}`,
+          {
+            hint: "Deploy the build output directory, or list what is not needed in .decohostingignore",
+          },
+        );
       }
       const total = files.reduce((n, f) => n + f.size, 0);
       if (total > limits.maxTotalBytes) {
-        throw new HostingError("payload_too_large", `${total} bytes is more than the limit of ${limits.maxTotalBytes}`, {
-          hint: "Deploy the build output directory, or list what is not needed in .decohostingignore",
-        });
+        throw new HostingError(
+          "payload_too_large",
+          `${total} bytes is more than the limit of ${limits.maxTotalBytes}`,
+          {
+            hint: "Deploy the build output directory, or list what is not needed in .decohostingignore",
+          },
+        );
       }
       row = await insertUploadDeployment(db, team, site, { files, ...common });
     } else {
@@ -90,7 +98,11 @@ export const deploymentHandlers: HandlerTable = {
       .orderBy("id", "desc")
       .limit(input.limit + 1);
     if (input.before) {
-      const cursor = await db.selectFrom("deployments").select("created_at").where("id", "=", input.before).executeTakeFirst();
+      const cursor = await db
+        .selectFrom("deployments")
+        .select("created_at")
+        .where("id", "=", input.before)
+        .executeTakeFirst();
       if (cursor) q = q.where("created_at", "<", cursor.created_at);
     }
     const rows = await q.execute();
@@ -137,9 +149,13 @@ export const deploymentHandlers: HandlerTable = {
     const { row } = await findDeployment(db, team, input.deploymentId);
     if (row.state !== "canceled") {
       if (!UNFINISHED.includes(row.state)) {
-        throw new HostingError("conflict", `deployment ${row.id} is ${row.state} already; only an unfinished one can be canceled`, {
-          hint: "To stop serving it, promote or roll back to another deployment",
-        });
+        throw new HostingError(
+          "conflict",
+          `deployment ${row.id} is ${row.state} already; only an unfinished one can be canceled`,
+          {
+            hint: "To stop serving it, promote or roll back to another deployment",
+          },
+        );
       }
       await deploy.pipeline.cancel(row.id, actor(ctx));
     }
@@ -189,7 +205,8 @@ async function logsAnswer(
     const finish = async () => {
       await logs.flush();
       const { db } = ctx.server;
-      const state = (await db.selectFrom("deployments").select("state").where("id", "=", row.id).executeTakeFirst())?.state;
+      const state = (await db.selectFrom("deployments").select("state").where("id", "=", row.id).executeTakeFirst())
+        ?.state;
       send({ event: "end", data: { deploymentId: row.id, state: state ?? null } });
       end();
     };
@@ -207,8 +224,13 @@ async function logsAnswer(
       live = true;
       for (const e of buffered.splice(0)) emit(e);
       if (endWithPipeline) {
-        const current = await ctx.server.db.selectFrom("deployments").select("state").where("id", "=", row.id).executeTakeFirst();
-        if (current && !UNFINISHED.includes(current.state) && !ctx.server.deploy.pipeline.isActive(row.id)) await finish();
+        const current = await ctx.server.db
+          .selectFrom("deployments")
+          .select("state")
+          .where("id", "=", row.id)
+          .executeTakeFirst();
+        if (current && !UNFINISHED.includes(current.state) && !ctx.server.deploy.pipeline.isActive(row.id))
+          await finish();
       }
     })().catch(() => end());
     return () => {

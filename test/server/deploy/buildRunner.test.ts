@@ -26,6 +26,7 @@ function step(command: string, extra: Partial<BuildStep> = {}) {
 
 describe("runBuildStep", () => {
   it("keeps every stdout and stderr line and sees only the scoped env", async () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template
     const { s, lines } = step('echo "$GREETING"; echo oops >&2; printf "no newline"; echo "home=${HOME:-unset}"');
     await runBuildStep(s);
     expect(lines).toContainEqual(["stdout", "hi"]);

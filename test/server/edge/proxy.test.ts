@@ -5,7 +5,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createEdgeServer, type EdgeServer, type EdgeServerOptions } from "../../../src/server/edge/router.js";
 import type { ServerTarget } from "../../../src/server/edge/target.js";
-import { fetchEdge } from "./fetch-edge.js";
+import { fetchEdge } from "../../helpers/fetch-edge.js";
 
 const HOST = "app.localhost";
 const cleanups: (() => unknown)[] = [];

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { EdgeHost } from "../../../src/server/edge/host.js";
 import { createEdgeServer, type EdgeRequestMetric, type EdgeServerOptions } from "../../../src/server/edge/router.js";
-import { fetchEdge } from "./fetch-edge.js";
+import { fetchEdge } from "../../helpers/fetch-edge.js";
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEdgeServer, type EdgeServer } from "../../../src/server/edge/router.js";
 import { matchesEtag, parseRange, requestPath } from "../../../src/server/edge/static.js";
 import type { StaticFile, StaticTarget } from "../../../src/server/edge/target.js";
-import { fetchEdge } from "./fetch-edge.js";
+import { fetchEdge } from "../../helpers/fetch-edge.js";
 
 const SITE_FILES: Record<string, string> = {
   "/index.html": "<h1>home</h1>",

@@ -33,3 +33,13 @@ export function fetchEdge(
     req.end(init.body);
   });
 }
+
+/** Fetches a site URL such as `http://abc--web.localhost:4701/about` through 127.0.0.1. */
+export function fetchSiteUrl(
+  url: string,
+  path = "",
+  init: Parameters<typeof fetchEdge>[3] = {},
+): Promise<EdgeResponse> {
+  const u = new URL(url);
+  return fetchEdge(Number(u.port || 80), u.host, `${u.pathname.replace(/\/$/, "")}${path || ""}` || "/", init);
+}

@@ -1,0 +1,224 @@
+// Deployments through the SDK against the real server: upload negotiation, the pipeline,
+// the edge, promote/rollback, logs and the bad inputs that must change nothing.
+import { createHash } from "node:crypto";
+import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { HostingClient } from "../../../src/api/client.js";
+import { deployDirectory } from "../../../src/api/node/upload.js";
+import type { Deployment } from "../../../src/api/schemas.js";
+import { fetchSiteUrl } from "../../helpers/fetch-edge.js";
+import { clientFor, startTestServer, type TestServer } from "../../helpers/server.js";
+
+const examples = fileURLToPath(new URL("../../../examples/", import.meta.url));
+let server: TestServer;
+let client: HostingClient;
+let work: string;
+
+beforeAll(async () => {
+  server = await startTestServer({ buildTimeoutMs: 30_000 });
+  client = clientFor(server.url, server.ownerToken);
+  work = await mkdtemp(path.join(tmpdir(), "dh-deploy-flow-"));
+});
+afterAll(async () => {
+  await server?.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+async function waitFinished(id: string): Promise<Deployment> {
+  for (let i = 0; i < 600; i++) {
+    const d = await client.getDeployment({ deploymentId: id });
+    if (!["queued", "building", "deploying"].includes(d.state)) return d;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`deployment ${id} did not finish`);
+}
+
+describe("a static site", () => {
+  let first: Deployment;
+
+  it("deploys, answers on its preview URL and, once promoted, on production", async () => {
+    await client.createSite({ name: "docs" });
+    const { deployment, upload } = await deployDirectory(client, {
+      dir: path.join(examples, "static-site"),
+      siteName: "docs",
+    });
+    expect(upload.uploadedFiles).toBe(upload.files);
+    expect(upload.uploadedBytes).toBe(upload.totalBytes);
+    first = await waitFinished(deployment.id);
+    expect(first).toMatchObject({ state: "ready", kind: "static", isProduction: false });
+
+    const preview = await fetchSiteUrl(first.url as string, "/");
+    expect(preview.status).toBe(200);
+    expect(preview.text).toContain("It works.");
+    expect((await fetchSiteUrl(first.url as string, "/about")).text).toContain("About");
+
+    const site = await client.getSite({ siteName: "docs" });
+    expect(site.productionUrl).toBeNull();
+    const promoted = await client.promoteDeployment({ siteName: "docs", deploymentId: first.id });
+    expect(promoted.isProduction).toBe(true);
+    const live = await client.getSite({ siteName: "docs" });
+    expect(live.status).toBe("live");
+    const prod = await fetchSiteUrl(live.productionUrl as string, "/");
+    expect(prod.text).toContain("It works.");
+  });
+
+  it("uploads zero bytes when nothing changed", async () => {
+    const again = await deployDirectory(client, { dir: path.join(examples, "static-site"), siteName: "docs" });
+    expect(again.upload.uploadedBytes).toBe(0);
+    expect(again.upload.uploadedFiles).toBe(0);
+    expect((await waitFinished(again.deployment.id)).state).toBe("ready");
+  });
+
+  it("rolls back to the previous production deployment", async () => {
+    const dir = path.join(work, "docs-v2");
+    await cp(path.join(examples, "static-site"), dir, { recursive: true });
+    await writeFile(path.join(dir, "index.html"), "<h1>version two</h1>");
+    const { deployment } = await deployDirectory(client, { dir, siteName: "docs", production: true });
+    const v2 = await waitFinished(deployment.id);
+    expect(v2.state).toBe("ready");
+    const site = await client.getSite({ siteName: "docs" });
+    expect(site.productionDeploymentId).toBe(v2.id);
+    expect((await fetchSiteUrl(site.productionUrl as string, "/")).text).toContain("version two");
+
+    const back = await client.rollbackDeployment({ siteName: "docs" });
+    expect(back.id).toBe(first.id);
+    expect((await fetchSiteUrl(site.productionUrl as string, "/")).text).toContain("It works.");
+    // The preview URL of v2 is immutable: it still serves v2.
+    expect((await fetchSiteUrl(v2.url as string, "/")).text).toContain("version two");
+  });
+
+  it("keeps the build log", async () => {
+    const logs = await client.getBuildLogs({ deploymentId: first.id });
+    const text = logs.entries.map((e) => e.message).join("\n");
+    expect(text).toContain("Config from static");
+    expect(text).toContain("Deployment is ready");
+  });
+});
+
+describe("a Node server site", () => {
+  it("builds, starts health-gated, serves through the edge, and is restarted after a crash", async () => {
+    await client.createSite({ name: "api" });
+    const { deployment } = await deployDirectory(client, {
+      dir: path.join(examples, "node-server"),
+      siteName: "api",
+      production: true,
+    });
+    const d = await waitFinished(deployment.id);
+    expect(d).toMatchObject({ state: "ready", kind: "server", isProduction: true });
+    const site = await client.getSite({ siteName: "api" });
+    const res = await fetchSiteUrl(site.productionUrl as string, "/");
+    expect(res.status).toBe(200);
+    const body = JSON.parse(res.text) as { pid: number; hello: string };
+    expect(body.hello).toMatch(/Node server/);
+    expect(res.headers["content-type"]).toContain("application/json");
+
+    await fetchSiteUrl(site.productionUrl as string, "/crash");
+    let after: { pid: number } | null = null;
+    for (let i = 0; i < 100 && !after; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const r = await fetchSiteUrl(site.productionUrl as string, "/").catch(() => null);
+      if (r?.status === 200) {
+        const parsed = JSON.parse(r.text) as { pid: number };
+        if (parsed.pid !== body.pid) after = parsed;
+      }
+    }
+    expect(after).not.toBeNull();
+    const logs = await client.getDeploymentLogs({ deploymentId: d.id });
+    const lines = logs.entries.map((e) => `${e.source}/${e.stream}: ${e.message}`);
+    expect(lines).toContain("runtime/stderr: crashing on purpose");
+    expect(lines.some((l) => l.startsWith("system/") && /exit|restart/i.test(l))).toBe(true);
+  });
+});
+
+describe("bad input changes nothing", () => {
+  const sha = (s: string) => createHash("sha256").update(s).digest("hex");
+
+  async function deploymentCount(site: string) {
+    return (await client.listDeployments({ siteName: site })).deployments.length;
+  }
+
+  it("refuses traversal paths in a manifest", async () => {
+    await client.createSite({ name: "guarded" }).catch(() => {});
+    for (const p of ["../etc/passwd", "/abs", "a/../../b", "x\0y"]) {
+      const err = await client
+        .deploy({ siteName: "guarded", files: [{ path: p, sha256: sha("x"), size: 1 }] })
+        .catch((e) => e);
+      expect(err).toMatchObject({ code: "invalid_input" });
+    }
+    // Past the client's own check too: send the raw request.
+    const res = await fetch(`${server.url}/v1/sites/guarded/deployments`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${server.ownerToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ files: [{ path: "../../etc/passwd", sha256: sha("x"), size: 1 }] }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string; message: string } }).error.message).toMatch(/unsafe path/);
+    expect(await deploymentCount("guarded")).toBe(0);
+  });
+
+  it("refuses a blob whose bytes do not match its hash, and a manifest naming blobs never uploaded", async () => {
+    const claimed = sha("promised");
+    const res = await fetch(`${server.url}/v1/blobs/${claimed}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${server.ownerToken}`, "content-type": "application/octet-stream" },
+      body: "something else",
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; hint: string } };
+    expect(body.error.code).toBe("invalid_input");
+    expect(body.error.hint).toBeTruthy();
+    expect((await client.findMissingBlobs({ hashes: [claimed] })).missing).toEqual([claimed]);
+
+    const err = await client
+      .deploy({ siteName: "guarded", files: [{ path: "index.html", sha256: claimed, size: 8 }] })
+      .catch((e) => e);
+    expect(err).toMatchObject({ code: "invalid_input", message: /not uploaded/ });
+    expect(await deploymentCount("guarded")).toBe(0);
+  });
+
+  it("refuses uploads over the limits", async () => {
+    const small = await startTestServer({ uploadLimits: { maxFileBytes: 10, maxFiles: 2 } });
+    try {
+      const c = clientFor(small.url, small.ownerToken);
+      await c.createSite({ name: "tiny" });
+      const big = "x".repeat(11);
+      const res = await fetch(`${small.url}/v1/blobs/${sha(big)}`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${small.ownerToken}` },
+        body: big,
+      });
+      expect(res.status).toBe(413);
+      const files = ["a", "b", "c"].map((n) => ({ path: n, sha256: sha(n), size: 1 }));
+      expect(await c.deploy({ siteName: "tiny", files }).catch((e) => e)).toMatchObject({ code: "payload_too_large" });
+      expect((await c.listDeployments({ siteName: "tiny" })).deployments).toHaveLength(0);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it("answers not_found for an unknown deployment or site, and conflict when promoting a failed deployment", async () => {
+    expect(await client.getDeployment({ deploymentId: "nope123" }).catch((e) => e)).toMatchObject({
+      code: "not_found",
+    });
+    expect(await client.listDeployments({ siteName: "ghost" }).catch((e) => e)).toMatchObject({ code: "not_found" });
+
+    const dir = path.join(work, "broken");
+    await cp(path.join(examples, "static-site"), dir, { recursive: true });
+    await writeFile(path.join(dir, "deco-hosting.json"), JSON.stringify({ build: "echo building; exit 7" }));
+    const { deployment } = await deployDirectory(client, { dir, siteName: "guarded" });
+    const failed = await waitFinished(deployment.id);
+    expect(failed.state).toBe("error");
+    expect(failed.reason).toContain("exited with code 7");
+    const before = await client.getSite({ siteName: "guarded" });
+    const err = await client.promoteDeployment({ siteName: "guarded", deploymentId: failed.id }).catch((e) => e);
+    expect(err).toMatchObject({ code: "conflict" });
+    expect(err.hint).toBeTruthy();
+    const after = await client.getSite({ siteName: "guarded" });
+    expect(after.productionDeploymentId).toBe(before.productionDeploymentId);
+    const build = await client.getBuildLogs({ deploymentId: failed.id });
+    expect(build.entries.map((e) => e.message)).toContain("building");
+  });
+});
