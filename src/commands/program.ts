@@ -1,14 +1,13 @@
 // The `deco-hosting` command table. Only commander and the register functions load here;
-// each action imports the SDK, credentials, output libraries or the server when it runs,
-// so `--help` and `--version` stay as cheap as starting node.
+// each action imports the SDK, credentials, output libraries or the server when it runs.
 import { Command, CommanderError } from "commander";
-import { register as registerAuth } from "./commands/auth.js";
-import { type CommandContext, createContext } from "./commands/context.js";
-import { EXIT, EXIT_CODES_HELP } from "./commands/exit-codes.js";
-import { register as registerServer } from "./commands/server.js";
-import { register as registerSites } from "./commands/sites.js";
-import { register as registerTeams } from "./commands/teams.js";
-import { register as registerTokens } from "./commands/tokens.js";
+import { register as registerAuth } from "./auth.js";
+import { type CommandContext, createContext } from "./context.js";
+import { EXIT, EXIT_CODES_HELP } from "./exit-codes.js";
+import { register as registerServer } from "./server.js";
+import { register as registerSites } from "./sites.js";
+import { register as registerTeams } from "./teams.js";
+import { register as registerTokens } from "./tokens.js";
 
 const ENV_HELP = `
 Environment:
@@ -23,12 +22,13 @@ started in the background on first use.`;
 export function buildProgram(ctx: CommandContext, opts: { json?: boolean } = {}): Command {
   const program = new Command("deco-hosting")
     .description("Agent-native web hosting: create sites, deploy, and manage them from the terminal")
-    .version(__VERSION__, "-V, --version")
+    .version(typeof __VERSION__ === "string" ? __VERSION__ : "0.0.0-dev", "-V, --version")
     .option("--json", "print one JSON document on stdout (errors too)")
     .option("--profile <name>", "credentials profile to use")
     .option("--team <slug>", "team to act on (default: the profile's, else your default team)")
     .option("--api-url <url>", "URL of the hosting API (default: the profile's, else the local server)")
-    .configureHelp({ showGlobalOptions: true })
+    // a fixed width keeps help identical on every terminal, so root-help.ts can be a snapshot of it
+    .configureHelp({ showGlobalOptions: true, helpWidth: 80 })
     .showSuggestionAfterError()
     .exitOverride();
   // with --json, a usage error is printed as a JSON document by main, not as commander's text
@@ -42,8 +42,8 @@ export function buildProgram(ctx: CommandContext, opts: { json?: boolean } = {})
   return program;
 }
 
-/** Runs the CLI with `args` (argv without node and the script); returns and sets the exit code. */
-export async function main(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+/** Parses `args` and runs the command; returns the exit code. */
+export async function runProgram(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const json = args.includes("--json");
   const ctx = createContext(env);
   const program = buildProgram(ctx, { json });
@@ -57,7 +57,6 @@ export async function main(args: string[], env: NodeJS.ProcessEnv = process.env)
   } finally {
     process.off("SIGINT", onSigint);
   }
-  process.exitCode = code;
   return code;
 }
 
@@ -68,7 +67,7 @@ async function report(err: unknown, program: Command, ctx: CommandContext, json:
     }
     if (err.code === "commander.executeSubCommandAsync") return err.exitCode;
     if (json) {
-      const { HostingError } = await import("./api/errors.js");
+      const { HostingError } = await import("../api/errors.js");
       const usage = new HostingError("invalid_input", err.message.replace(/^error: /, ""), {
         hint: "Add --help to the command to see its arguments and options",
       });
