@@ -176,6 +176,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       await rm(work, { recursive: true, force: true });
       await rm(appDir(id), { recursive: true, force: true });
     } finally {
+      await rm(`${work}.home`, { recursive: true, force: true });
       await rm(path.join(runDir, `build-${id}.pid`), { force: true });
       opts.onFinished?.(id);
     }
@@ -224,7 +225,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   }
 
   async function buildEnvironment(row: DeploymentRow, work: string): Promise<Record<string, string>> {
-    const home = path.join(work, ".home");
+    const home = `${work}.home`; // beside the work dir, so the build's caches are never served
     await mkdir(home, { recursive: true });
     const base: Record<string, string> = {
       PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
@@ -243,7 +244,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     const out = await findOutputDir(work, cfg);
     const own = new Set([SITE_CONFIG_FILE, IGNORE_FILE]);
     let files: Array<{ path: string; sha256: string; size: number; mode: number }>;
-    if (out === "." && !cfg.build && !cfg.install) {
+    const uploaded = (JSON.parse(row.source_json) as DeploymentSourceInfo).type === "upload";
+    if (uploaded && out === "." && !cfg.build && !cfg.install) {
       files = await db
         .selectFrom("deployment_files")
         .select(["path", "sha256", "size", "mode"])
@@ -256,7 +258,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       }
       files = manifest.files.map((f) => ({ path: f.path, sha256: f.sha256, size: f.size, mode: f.mode ?? 0o644 }));
     }
-    files = files.filter((f) => !own.has(f.path) && !f.path.startsWith(".home/"));
+    files = files.filter((f) => !own.has(f.path));
     await db.transaction().execute(async (tx) => {
       await tx.deleteFrom("deployment_outputs").where("deployment_id", "=", row.id).execute();
       for (let i = 0; i < files.length; i += 200) {

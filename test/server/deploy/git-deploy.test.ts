@@ -1,0 +1,106 @@
+// Deploying from git: the server clones at a ref and records the commit.
+import { execFileSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { HostingClient } from "../../../src/api/client.js";
+import type { Deployment } from "../../../src/api/schemas.js";
+import { fetchSiteUrl } from "../../helpers/fetch-edge.js";
+import { clientFor, startTestServer, type TestServer } from "../../helpers/server.js";
+
+let server: TestServer;
+let client: HostingClient;
+let repo: string;
+let firstSha: string;
+
+const git = (...args: string[]) =>
+  execFileSync("git", args, {
+    cwd: repo,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: "Ada",
+      GIT_AUTHOR_EMAIL: "ada@example.com",
+      GIT_COMMITTER_NAME: "Ada",
+      GIT_COMMITTER_EMAIL: "ada@example.com",
+    },
+  }).trim();
+
+beforeAll(async () => {
+  server = await startTestServer({ allowFileGitUrls: true });
+  client = clientFor(server.url, server.ownerToken);
+  await client.createSite({ name: "from-git" });
+  repo = await mkdtemp(path.join(tmpdir(), "dh-repo-"));
+  git("init", "-q", "-b", "main");
+  await writeFile(path.join(repo, "index.html"), "<h1>first commit</h1>");
+  git("add", ".");
+  git("commit", "-q", "-m", "First page");
+  firstSha = git("rev-parse", "HEAD");
+  git("tag", "v1");
+  await writeFile(path.join(repo, "index.html"), "<h1>second commit</h1>");
+  git("commit", "-q", "-am", "Second page");
+});
+afterAll(async () => {
+  await server?.close();
+  await rm(repo, { recursive: true, force: true });
+});
+
+async function waitFinished(id: string): Promise<Deployment> {
+  for (let i = 0; i < 400; i++) {
+    const d = await client.getDeployment({ deploymentId: id });
+    if (!["queued", "building", "deploying"].includes(d.state)) return d;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("did not finish");
+}
+
+describe("deploy --git", () => {
+  it("clones the default branch and records commit SHA, message and author", async () => {
+    const d = await waitFinished((await client.deploy({ siteName: "from-git", git: { url: `file://${repo}` } })).id);
+    expect(d.state).toBe("ready");
+    expect(d.source).toMatchObject({
+      type: "git",
+      commitMessage: "Second page",
+      commitAuthor: "Ada <ada@example.com>",
+    });
+    expect((await fetchSiteUrl(d.url as string, "/")).text).toContain("second commit");
+  });
+
+  it("checks out a tag or a commit SHA", async () => {
+    for (const ref of ["v1", firstSha]) {
+      const d = await waitFinished(
+        (await client.deploy({ siteName: "from-git", git: { url: `file://${repo}`, ref } })).id,
+      );
+      expect(d.state).toBe("ready");
+      expect(d.source).toMatchObject({ type: "git", ref, commitSha: firstSha, commitMessage: "First page" });
+      expect((await fetchSiteUrl(d.url as string, "/")).text).toContain("first commit");
+    }
+  });
+
+  it("fails with a reason for a ref that does not exist", async () => {
+    const d = await waitFinished(
+      (await client.deploy({ siteName: "from-git", git: { url: `file://${repo}`, ref: "nope" } })).id,
+    );
+    expect(d.state).toBe("error");
+    expect(d.reason).toMatch(/could not fetch nope/);
+  });
+
+  it("refuses file:// URLs unless the server allows them", async () => {
+    const strict = await startTestServer();
+    try {
+      const c = clientFor(strict.url, strict.ownerToken);
+      await c.createSite({ name: "strict" });
+      const id = (await c.deploy({ siteName: "strict", git: { url: `file://${repo}` } })).id;
+      let d = await c.getDeployment({ deploymentId: id });
+      for (let i = 0; i < 200 && ["queued", "building"].includes(d.state); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        d = await c.getDeployment({ deploymentId: id });
+      }
+      expect(d.state).toBe("error");
+      expect(d.reason).toMatch(/unsupported git URL/);
+    } finally {
+      await strict.close();
+    }
+  });
+});
