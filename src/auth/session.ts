@@ -1,5 +1,6 @@
 // A command's view of who it is and where it talks: the resolved connection plus the
 // profile and token store behind it, with token refresh.
+import { join } from "node:path";
 import { HostingError } from "../api/errors.js";
 import { type OAuthDeps, refreshTokens } from "./device-flow.js";
 import { configDir, dataDir, type Env } from "./paths.js";
@@ -83,9 +84,9 @@ export class Session {
   unauthorizedHint(): string {
     switch (this.connection.tokenSource) {
       case "env":
-        return "DECO_HOSTING_TOKEN was rejected: create a new key with `deco-hosting tokens create`, or unset it";
+        return "DECO_HOSTING_TOKEN was rejected (revoked, expired or for another server): set a valid API key, or unset it";
       case "local":
-        return "The local server rejected its owner token: restart it with `deco-hosting server stop`";
+        return `The local server rejected its owner token: delete ${join(this.dataDir, "local-token")} and run \`deco-hosting server stop\`; it writes a new one when it starts`;
       default:
         return this.connection.profileExplicit
           ? `Sign in with \`deco-hosting login --profile ${this.profileName}\``
