@@ -2,6 +2,7 @@
 // with throwaway XDG dirs and the keychain off.
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -241,9 +242,19 @@ describe("the embedded default: a local server started on demand", () => {
   });
 
   it("sites ls just works on a fresh machine: it starts the local server and uses its owner token", async () => {
-    const r = await cli(env, ["sites", "ls", "--json"]);
+    // hold the default port, as another program might: the daemon must pick a free one instead
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.once("error", () => resolve()).listen(4700, "127.0.0.1", resolve));
+    let r: Awaited<ReturnType<typeof cli>>;
+    try {
+      r = await cli(env, ["sites", "ls", "--json"]);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
     expect(r.exitCode).toBe(0);
     expect(json(r.stdout)).toEqual({ sites: [] });
+    const state = JSON.parse(await readFile(join(home, "data", "deco-hosting", "server.json"), "utf8"));
+    expect(state.port).not.toBe(4700);
     const tokenFile = join(home, "data", "deco-hosting", "local-token");
     expect((await stat(tokenFile)).mode & 0o777).toBe(0o600);
   });
@@ -303,5 +314,29 @@ describe("help", () => {
     expect([...packages]).toEqual([]);
     const sizes = await Promise.all([...seen].map(async (f) => (await stat(f)).size));
     expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThan(20_000);
+  });
+});
+
+describe("the embedded default under concurrency", () => {
+  let env: Record<string, string>;
+  let home: string;
+
+  beforeAll(async () => {
+    ({ env, home } = await isolatedEnv());
+  });
+  afterAll(async () => {
+    if (!home) return;
+    await cli(env, ["server", "stop"]);
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it("three commands at once on a fresh machine share one local server", async () => {
+    const runs = await Promise.all([1, 2, 3].map(() => cli(env, ["whoami", "--json"])));
+    for (const r of runs) expect(r.exitCode, r.stdout).toBe(0);
+    expect(new Set(runs.map((r) => json(r.stdout).apiUrl)).size).toBe(1);
+    const status = json((await cli(env, ["server", "status", "--json"])).stdout);
+    expect(status).toMatchObject({ running: true, url: json(runs[0]?.stdout).apiUrl });
+    const log = await readFile(join(home, "data", "deco-hosting", "server.log"), "utf8");
+    expect(log.match(/listening on/g)).toHaveLength(1);
   });
 });
