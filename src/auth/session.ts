@@ -5,7 +5,7 @@ import { HostingError } from "../api/errors.js";
 import { type OAuthDeps, refreshTokens } from "./device-flow.js";
 import { configDir, dataDir, type Env } from "./paths.js";
 import { type ConfigFile, type Profile, readConfig, withProfile, writeConfig } from "./profiles.js";
-import { type Connection, type GlobalFlags, resolveConnection } from "./resolve.js";
+import { type Connection, type GlobalFlags, normalizeUrl, resolveConnection } from "./resolve.js";
 import { createTokenStore, type StoredTokens, type TokenStore } from "./token-store.js";
 
 /** Refresh a little before the access token expires, so a request does not race its expiry. */
@@ -44,6 +44,16 @@ export class Session {
     this.config = withProfile(this.config, this.profileName, patch);
     if (opts.makeCurrent) this.config.currentProfile = this.profileName;
     await writeConfig(this.configDir, this.config);
+  }
+
+  /** Saves a sign-in to this profile and makes it current; keeps its team only for the same server. */
+  async saveSignIn(apiUrl: string, tokens: StoredTokens): Promise<{ credentials: "keychain" | "file"; team?: string }> {
+    const previous = this.profile();
+    const sameServer = previous?.apiUrl !== undefined && normalizeUrl(previous.apiUrl) === normalizeUrl(apiUrl);
+    const team = sameServer ? previous?.team : undefined;
+    const credentials = await this.store.set(this.profileName, tokens);
+    await this.updateProfile({ apiUrl: normalizeUrl(apiUrl), team }, { makeCurrent: true });
+    return { credentials, team };
   }
 
   storedTokens(): Promise<StoredTokens | undefined> {

@@ -77,11 +77,9 @@ export async function runLogin(_opts: object, { session, out, openBrowser, oauth
 
   const { clientFor } = await import("./connect.js");
   const me = await clientFor(apiUrl, tokens.accessToken).whoami();
-  const previous = session.profile();
-  const sameServer = previous?.apiUrl !== undefined && previous.apiUrl.replace(/\/+$/, "") === apiUrl;
-  const where = await session.store.set(session.profileName, tokens);
-  await session.updateProfile({ apiUrl, team: sameServer ? previous?.team : undefined }, { makeCurrent: true });
-  out.result({ profile: session.profileName, apiUrl, user: me.user, team: me.team.slug, credentials: where }, (r) =>
+  const saved = await session.saveSignIn(apiUrl, tokens);
+  const team = saved.team ?? me.team.slug;
+  out.result({ profile: session.profileName, apiUrl, user: me.user, team, credentials: saved.credentials }, (r) =>
     out.success(`Signed in to ${r.apiUrl} as ${r.user.email} (team ${r.team}, profile ${r.profile})`),
   );
 }

@@ -332,7 +332,7 @@ describe("the embedded default under concurrency", () => {
 
   it("three commands at once on a fresh machine share one local server", async () => {
     const runs = await Promise.all([1, 2, 3].map(() => cli(env, ["whoami", "--json"])));
-    for (const r of runs) expect(r.exitCode, r.stdout).toBe(0);
+    for (const r of runs) expect(r.exitCode, String(r.stdout)).toBe(0);
     expect(new Set(runs.map((r) => json(r.stdout).apiUrl)).size).toBe(1);
     const status = json((await cli(env, ["server", "status", "--json"])).stdout);
     expect(status).toMatchObject({ running: true, url: json(runs[0]?.stdout).apiUrl });
