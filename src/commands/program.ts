@@ -14,10 +14,12 @@ Environment:
   DECO_HOSTING_TOKEN     API key or access token; beats stored credentials
   DECO_HOSTING_API_URL   hosting API URL; beats the profile
   DECO_HOSTING_PROFILE   profile to use when --profile is not given
+  DECO_HOSTING_KEYCHAIN  "off" keeps credentials in a 0600 file, not the OS keychain
   CI                     when set, never prompt (destructive commands need --yes)
 
-With no server configured, commands use a local server in $XDG_DATA_HOME/deco-hosting,
-started in the background on first use.`;
+Profiles live in $XDG_CONFIG_HOME/deco-hosting/config.json. With no server
+configured, commands use a local server (data in $XDG_DATA_HOME/deco-hosting),
+started in the background on first use; \`deco-hosting server stop\` stops it.`;
 
 export function buildProgram(ctx: CommandContext, opts: { json?: boolean } = {}): Command {
   const program = new Command("deco-hosting")
