@@ -5,6 +5,7 @@ import { HostingError } from "../api/errors.js";
 import { createHttpTransport } from "../api/transports.js";
 import { ensureLocalServer, localServerPaths, readLocalToken } from "../auth/local-server.js";
 import type { Session } from "../auth/session.js";
+import { CLI_VERSION } from "./version.js";
 
 export interface Connected {
   client: HostingClient;
@@ -35,7 +36,7 @@ export async function connect(session: Session, opts: ConnectOptions = {}): Prom
     getToken,
     team: opts.withoutTeam ? undefined : connection.team,
     onUnauthorized: async () => (await session.refresh()) !== undefined,
-    userAgent: `deco-hosting-cli/${typeof __VERSION__ === "string" ? __VERSION__ : "dev"}`,
+    userAgent: `deco-hosting-cli/${CLI_VERSION}`,
   });
   const hinted = {
     async call(...args: Parameters<typeof transport.call>) {

@@ -1,6 +1,7 @@
 // The `deco-hosting` command table. Only commander and the register functions load here;
 // each action imports the SDK, credentials, output libraries or the server when it runs.
 import { Command, CommanderError } from "commander";
+import { HostingError } from "../api/errors.js";
 import { register as registerAuth } from "./auth.js";
 import { type CommandContext, createContext } from "./context.js";
 import { EXIT, EXIT_CODES_HELP } from "./exit-codes.js";
@@ -8,6 +9,7 @@ import { register as registerServer } from "./server.js";
 import { register as registerSites } from "./sites.js";
 import { register as registerTeams } from "./teams.js";
 import { register as registerTokens } from "./tokens.js";
+import { CLI_VERSION } from "./version.js";
 
 const ENV_HELP = `
 Environment:
@@ -24,7 +26,7 @@ started in the background on first use; \`deco-hosting server stop\` stops it.`;
 export function buildProgram(ctx: CommandContext, opts: { json?: boolean } = {}): Command {
   const program = new Command("deco-hosting")
     .description("Agent-native web hosting: create sites, deploy, and manage them from the terminal")
-    .version(typeof __VERSION__ === "string" ? __VERSION__ : "0.0.0-dev", "-V, --version")
+    .version(CLI_VERSION, "-V, --version")
     .option("--json", "print one JSON document on stdout (errors too)")
     .option("--profile <name>", "credentials profile to use")
     .option("--team <slug>", "team to act on (default: the profile's, else your default team)")
@@ -67,9 +69,7 @@ async function report(err: unknown, program: Command, ctx: CommandContext, json:
     if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") {
       return err.exitCode;
     }
-    if (err.code === "commander.executeSubCommandAsync") return err.exitCode;
     if (json) {
-      const { HostingError } = await import("../api/errors.js");
       const usage = new HostingError("invalid_input", err.message.replace(/^error: /, ""), {
         hint: "Add --help to the command to see its arguments and options",
       });
