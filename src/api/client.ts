@@ -9,10 +9,14 @@ import {
   operations,
 } from "./binding.js";
 import { HostingError } from "./errors.js";
+import type { DeploymentState, LogEntry } from "./schemas.js";
+import type { StreamEvent } from "./sse.js";
 import { parseWith } from "./validate.js";
 
 export interface Transport {
   call(op: Operation, input: Record<string, unknown>, opts?: CallOptions): Promise<unknown>;
+  /** Follows an operation's Server-Sent Events, resuming after drops (HTTP transport only). */
+  stream?(op: Operation, input: Record<string, unknown>, opts?: CallOptions): AsyncIterable<StreamEvent>;
   /** Uploads one file's bytes, named by their SHA-256 (HTTP transport only). */
   putBlob?(sha256: string, body: BlobBody, size: number, opts?: CallOptions): Promise<void>;
 }
@@ -53,6 +57,45 @@ class HostingClientImpl {
       });
     }
     await this.transport.putBlob(sha256, body, size, opts);
+  }
+
+  /**
+   * Yields a deployment's log entries as they are written: build logs (ending when its
+   * pipeline is over) or runtime logs (until `signal` aborts). Over HTTP this is one SSE
+   * stream; over a tool caller it polls.
+   */
+  async *followLogs(
+    kind: "build" | "runtime",
+    deploymentId: string,
+    opts: { since?: string; signal?: AbortSignal; pollMs?: number } = {},
+  ): AsyncGenerator<LogEntry | { end: DeploymentState | null }> {
+    const name = kind === "build" ? "GET_BUILD_LOGS" : "GET_DEPLOYMENT_LOGS";
+    const op = operations[name] as Operation;
+    const input = { deploymentId, limit: 1000, ...(opts.since ? { since: opts.since } : {}) };
+    if (this.transport.stream) {
+      for await (const e of this.transport.stream(op, input, { signal: opts.signal })) {
+        if (e.event === "end") {
+          yield { end: (e.data as { state?: DeploymentState }).state ?? null };
+          return;
+        }
+        yield e.data as LogEntry;
+      }
+      return;
+    }
+    let since = opts.since;
+    while (!opts.signal?.aborted) {
+      const page = await this.call(name, { ...input, ...(since ? { since } : {}) }, { signal: opts.signal });
+      for (const entry of page.entries) yield entry;
+      since = page.nextSince ?? since;
+      if (page.entries.length === 0 && kind === "build") {
+        const d = await this.call("GET_DEPLOYMENT", { deploymentId }, { signal: opts.signal });
+        if (!["queued", "building", "deploying"].includes(d.state)) {
+          yield { end: d.state };
+          return;
+        }
+      }
+      if (page.entries.length < 1000) await new Promise((r) => setTimeout(r, opts.pollMs ?? 1000));
+    }
   }
 
   /** Calls an operation by its tool name; the input is validated before it is sent. */

@@ -5,5 +5,6 @@ export * from "./client.js";
 export * from "./errors.js";
 export * from "./paths.js";
 export * as schemas from "./schemas.js";
+export * from "./sse.js";
 export * from "./transports.js";
 export * from "./validate.js";

@@ -3,6 +3,7 @@
 import { type Operation, operations, pathParams } from "./binding.js";
 import type { CallOptions, Transport } from "./client.js";
 import { HostingError } from "./errors.js";
+import { readEventStream, type StreamEvent } from "./sse.js";
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 
@@ -41,6 +42,16 @@ export function createHttpTransport(opts: HttpTransportOptions): Transport {
   const base = opts.baseUrl.replace(/\/+$/, "");
   const doFetch = opts.fetch ?? ((url, init) => fetch(url, init));
 
+  const headersFor = async (accept: string, contentType?: string): Promise<Record<string, string>> => {
+    const headers: Record<string, string> = { accept };
+    if (contentType) headers["content-type"] = contentType;
+    const token = await opts.getToken?.();
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (opts.team) headers["x-deco-team"] = opts.team;
+    if (opts.userAgent) headers["user-agent"] = opts.userAgent;
+    return headers;
+  };
+
   const send = async (
     method: string,
     pathAndQuery: string,
@@ -49,12 +60,7 @@ export function createHttpTransport(opts: HttpTransportOptions): Transport {
     signal: AbortSignal | undefined,
   ): Promise<unknown> => {
     for (let attempt = 0; ; attempt++) {
-      const headers: Record<string, string> = { accept: "application/json" };
-      if (contentType) headers["content-type"] = contentType;
-      const token = await opts.getToken?.();
-      if (token) headers.authorization = `Bearer ${token}`;
-      if (opts.team) headers["x-deco-team"] = opts.team;
-      if (opts.userAgent) headers["user-agent"] = opts.userAgent;
+      const headers = await headersFor("application/json", contentType);
       const init: RequestInit & { duplex?: "half" } = { method, headers, body: body(), signal };
       if (init.body && typeof (init.body as ReadableStream).getReader === "function") init.duplex = "half";
       let res: Response;
@@ -89,6 +95,44 @@ export function createHttpTransport(opts: HttpTransportOptions): Transport {
         req.body === undefined ? undefined : "application/json",
         callOpts?.signal,
       );
+    },
+    async *stream(op, input, callOpts): AsyncGenerator<StreamEvent> {
+      const req = buildRequest(op, input);
+      let lastId = req.query.get("since") ?? undefined;
+      for (let attempt = 0; ; ) {
+        const headers = await headersFor("text/event-stream");
+        if (lastId) headers["last-event-id"] = lastId;
+        let res: Response;
+        try {
+          res = await doFetch(`${base}${req.path}?${req.query}`, { method: "GET", headers, signal: callOpts?.signal });
+        } catch (err) {
+          if (callOpts?.signal?.aborted || attempt >= 5) throw unreachable(base, err);
+          await new Promise((r) => setTimeout(r, 250 * 2 ** attempt++));
+          continue;
+        }
+        if (res.status === 401 && attempt === 0 && opts.onUnauthorized && (await opts.onUnauthorized())) {
+          attempt++;
+          continue;
+        }
+        if (!res.ok || !res.body) {
+          const text = await res.text();
+          throw HostingError.fromBody(text ? JSON.parse(text) : undefined, res.status);
+        }
+        try {
+          for await (const e of readEventStream(res.body)) {
+            attempt = 0;
+            if (e.id !== undefined) lastId = e.id;
+            yield e;
+            if (e.event === "end") return;
+          }
+        } catch (err) {
+          if (callOpts?.signal?.aborted) return;
+          if (attempt >= 5) throw unreachable(base, err);
+        }
+        if (callOpts?.signal?.aborted) return;
+        // the stream dropped without an end: resume after the last event we saw
+        await new Promise((r) => setTimeout(r, 250 * 2 ** attempt++));
+      }
     },
     async putBlob(sha256, body, _size, callOpts) {
       const toBody = (): RequestInit["body"] =>

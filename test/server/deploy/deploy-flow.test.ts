@@ -222,3 +222,46 @@ describe("bad input changes nothing", () => {
     expect(build.entries.map((e) => e.message)).toContain("building");
   });
 });
+
+describe("logs over Server-Sent Events", () => {
+  it("follows a build to its end, and runtime lines as the app prints them, resuming after a cursor", async () => {
+    await client.createSite({ name: "follow" });
+    const dir = path.join(work, "follow");
+    await cp(path.join(examples, "node-server"), dir, { recursive: true });
+    await writeFile(
+      path.join(dir, "deco-hosting.json"),
+      JSON.stringify({ build: "echo step one; echo step two", start: "node server.js", healthCheckPath: "/healthz" }),
+    );
+    const { deployment } = await deployDirectory(client, { dir, siteName: "follow" });
+    const build: string[] = [];
+    let end: unknown;
+    for await (const e of client.followLogs("build", deployment.id)) {
+      if ("end" in e) end = e.end;
+      else build.push(e.message);
+    }
+    expect(end).toBe("ready");
+    expect(build).toEqual(expect.arrayContaining(["step one", "step two", "Deployment is ready"]));
+    expect(build.indexOf("step one")).toBeLessThan(build.indexOf("step two"));
+
+    const ctl = new AbortController();
+    const seen: Array<{ id: string; message: string }> = [];
+    const following = (async () => {
+      for await (const e of client.followLogs("runtime", deployment.id, { signal: ctl.signal })) {
+        if ("end" in e) break;
+        seen.push({ id: e.id, message: e.message });
+        if (e.message === "GET /marker-2") ctl.abort();
+      }
+    })();
+    const d = await client.getDeployment({ deploymentId: deployment.id });
+    await fetchSiteUrl(d.url as string, "/marker-1");
+    await fetchSiteUrl(d.url as string, "/marker-2");
+    await following;
+    const messages = seen.map((s) => s.message);
+    expect(messages).toEqual(expect.arrayContaining(["GET /marker-1", "GET /marker-2"]));
+
+    const cursor = seen.find((s) => s.message === "GET /marker-1")?.id as string;
+    const page = await client.getDeploymentLogs({ deploymentId: deployment.id, since: cursor });
+    expect(page.entries.map((e) => e.message)).toContain("GET /marker-2");
+    expect(page.entries.map((e) => e.message)).not.toContain("GET /marker-1");
+  });
+});
