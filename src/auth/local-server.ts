@@ -3,13 +3,13 @@
 // owner token it writes to `local-token`; `server start|stop|status` manage the same daemon.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, open, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, open, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { HostingError } from "../api/errors.js";
-import { readJson } from "./files.js";
+import { readJson, withFileLock } from "./files.js";
 
 export const DEFAULT_LOCAL_PORT = 4700;
 const START_TIMEOUT_MS = 10_000;
@@ -131,22 +131,6 @@ async function tail(path: string, lines = 15): Promise<string> {
   }
 }
 
-/** Takes the start lock, or returns false when another process holds a fresh one. */
-async function takeLock(lockFile: string): Promise<boolean> {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await (await open(lockFile, "wx")).close();
-      return true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const age = Date.now() - (await stat(lockFile).catch(() => ({ mtimeMs: 0 }))).mtimeMs;
-      if (age < START_TIMEOUT_MS * 2) return false;
-      await rm(lockFile, { force: true }); // a starter died holding it
-    }
-  }
-  return false;
-}
-
 async function waitForServer(paths: LocalServerPaths, childExited: () => number | null): Promise<ServerState> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
@@ -172,32 +156,36 @@ export async function ensureLocalServer(
   paths: LocalServerPaths,
   opts: { port?: number; onStart?: () => void } = {},
 ): Promise<{ state: ServerState; started: boolean }> {
-  const existing = await readState(paths);
-  if (existing && (await isHealthy(existing.url))) return { state: existing, started: false };
+  const running = await readState(paths);
+  if (running && (await isHealthy(running.url))) return { state: running, started: false };
   await mkdir(paths.dataDir, { recursive: true, mode: 0o700 });
-  if (!(await takeLock(paths.lockFile))) return { state: await waitForServer(paths, () => null), started: false };
+  // one starter at a time; the others wait for the lock and then find the server running
+  const lock = { waitMs: START_TIMEOUT_MS + 5000, staleMs: START_TIMEOUT_MS + 5000 };
+  return withFileLock(paths.lockFile, () => startUnlessRunning(paths, opts), lock);
+}
+
+async function startUnlessRunning(
+  paths: LocalServerPaths,
+  opts: { port?: number; onStart?: () => void },
+): Promise<{ state: ServerState; started: boolean }> {
+  const running = await readState(paths);
+  if (running && (await isHealthy(running.url))) return { state: running, started: false };
+  opts.onStart?.();
+  const port = opts.port ?? ((await portIsFree(DEFAULT_LOCAL_PORT)) ? DEFAULT_LOCAL_PORT : 0);
+  const log = await open(paths.logFile, "a", 0o600);
+  let exitCode: number | null = null;
   try {
-    const again = await readState(paths);
-    if (again && (await isHealthy(again.url))) return { state: again, started: false };
-    opts.onStart?.();
-    const port = opts.port ?? ((await portIsFree(DEFAULT_LOCAL_PORT)) ? DEFAULT_LOCAL_PORT : 0);
-    const log = await open(paths.logFile, "a", 0o600);
-    let exitCode: number | null = null;
-    try {
-      const args = [launcherPath(), "server", "--data-dir", paths.dataDir, "--port", String(port)];
-      args.push("--state-file", paths.stateFile, "--local-token-file", paths.tokenFile);
-      const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", log.fd, log.fd] });
-      child.once("exit", (code, signal) => {
-        exitCode = code ?? (signal ? 128 : 1);
-      });
-      child.unref();
-    } finally {
-      await log.close();
-    }
-    return { state: await waitForServer(paths, () => exitCode), started: true };
+    const args = [launcherPath(), "server", "--data-dir", paths.dataDir, "--port", String(port)];
+    args.push("--state-file", paths.stateFile, "--local-token-file", paths.tokenFile);
+    const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", log.fd, log.fd] });
+    child.once("exit", (code, signal) => {
+      exitCode = code ?? (signal ? 128 : 1);
+    });
+    child.unref();
   } finally {
-    await rm(paths.lockFile, { force: true });
+    await log.close();
   }
+  return { state: await waitForServer(paths, () => exitCode), started: true };
 }
 
 /** The process at `pid` is one of ours (checked on Linux; assumed elsewhere). */

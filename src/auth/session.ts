@@ -1,8 +1,10 @@
 // A command's view of who it is and where it talks: the resolved connection plus the
 // profile and token store behind it, with token refresh.
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { HostingError } from "../api/errors.js";
 import { type OAuthDeps, refreshTokens } from "./device-flow.js";
+import { withFileLock } from "./files.js";
 import { configDir, dataDir, type Env } from "./paths.js";
 import { type ConfigFile, type Profile, readConfig, withProfile, writeConfig } from "./profiles.js";
 import { type Connection, type GlobalFlags, normalizeUrl, resolveConnection } from "./resolve.js";
@@ -13,6 +15,8 @@ const REFRESH_MARGIN_MS = 30_000;
 
 export class Session {
   readonly connection: Connection;
+  /** The access token last handed to a request: if the stored one differs, another process refreshed. */
+  private inUse: string | undefined;
 
   constructor(
     readonly flags: GlobalFlags,
@@ -67,6 +71,7 @@ export class Session {
     if (tokenSource !== "stored") return undefined;
     const tokens = await this.storedTokens();
     if (!tokens) return undefined;
+    this.inUse = tokens.accessToken;
     const expiresAt = tokens.expiresAt ? Date.parse(tokens.expiresAt) : Number.POSITIVE_INFINITY;
     if (tokens.refreshToken && expiresAt - REFRESH_MARGIN_MS <= Date.now()) {
       return (await this.refresh())?.accessToken ?? tokens.accessToken;
@@ -74,20 +79,37 @@ export class Session {
     return tokens.accessToken;
   }
 
-  /** Trades the stored refresh token for new tokens; undefined when there is none or it was rejected. */
+  /**
+   * Trades the stored refresh token for new tokens; undefined when there is none or it was
+   * rejected. Refresh tokens rotate and the server revokes a whole sign-in when a spent one
+   * comes back, so processes take turns under a lock and reuse what another one refreshed.
+   */
   async refresh(): Promise<StoredTokens | undefined> {
     const apiUrl = this.connection.apiUrl;
     if (this.connection.tokenSource !== "stored" || !apiUrl) return undefined;
-    const tokens = await this.storedTokens();
-    if (!tokens?.refreshToken) return undefined;
-    try {
-      const fresh = await refreshTokens(apiUrl, tokens.refreshToken, this.oauth);
-      await this.store.set(this.profileName, fresh);
-      return fresh;
-    } catch (err) {
-      if (err instanceof HostingError && err.code === "unauthorized") return undefined;
-      throw err;
-    }
+    await mkdir(this.configDir, { recursive: true, mode: 0o700 });
+    const lockFile = join(this.configDir, `refresh-${encodeURIComponent(this.profileName)}.lock`);
+    return withFileLock(
+      lockFile,
+      async () => {
+        const tokens = await this.storedTokens();
+        if (!tokens?.refreshToken) return undefined;
+        if (this.inUse !== undefined && tokens.accessToken !== this.inUse) {
+          this.inUse = tokens.accessToken;
+          return tokens;
+        }
+        try {
+          const fresh = await refreshTokens(apiUrl, tokens.refreshToken, this.oauth);
+          await this.store.set(this.profileName, fresh);
+          this.inUse = fresh.accessToken;
+          return fresh;
+        } catch (err) {
+          if (err instanceof HostingError && err.code === "unauthorized") return undefined;
+          throw err;
+        }
+      },
+      { waitMs: 15_000, staleMs: 20_000 },
+    );
   }
 
   /** The hint for a 401, by where the rejected token came from. */

@@ -116,6 +116,28 @@ describe("stored credentials", () => {
     }
   });
 
+  it("two processes refreshing at once take turns, so the rotating refresh token is spent once", async () => {
+    const configDir = await mkdtemp(join(tmpdir(), "deco-hosting-cli-"));
+    try {
+      const env = { XDG_CONFIG_HOME: configDir, DECO_HOSTING_KEYCHAIN: "off" };
+      const code = await requestDeviceCode(server.url);
+      await approve(code.userCode);
+      const tokens = await pollForToken(server.url, code);
+      const setup = await Session.open({}, env);
+      await setup.updateProfile({ apiUrl: server.url }, { makeCurrent: true });
+      await setup.store.set("default", { accessToken: "stale", refreshToken: tokens.refreshToken });
+
+      const clients = await Promise.all([1, 2, 3].map(async () => (await connect(await Session.open({}, env))).client));
+      const answers = await Promise.all(clients.map((c) => c.whoami()));
+      expect(answers.map((a) => a.via)).toEqual(["oauth", "oauth", "oauth"]);
+      // the sign-in survived: a spent refresh token coming back would have revoked it
+      const { client } = await connect(await Session.open({}, env));
+      await expect(client.whoami()).resolves.toMatchObject({ via: "oauth" });
+    } finally {
+      await rm(configDir, { recursive: true, force: true });
+    }
+  });
+
   it("a rejected token reports unauthorized with a hint to sign in", async () => {
     const configDir = await mkdtemp(join(tmpdir(), "deco-hosting-cli-"));
     try {
