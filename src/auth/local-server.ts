@@ -131,11 +131,16 @@ async function tail(path: string, lines = 15): Promise<string> {
   }
 }
 
-async function waitForServer(paths: LocalServerPaths, childExited: () => number | null): Promise<ServerState> {
+async function waitForServer(
+  paths: LocalServerPaths,
+  pid: number | undefined,
+  childExited: () => number | null,
+): Promise<ServerState> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     const state = await readState(paths);
-    if (state && (await isHealthy(state.url))) return state;
+    // the state file is written once the server is ready (owner token included)
+    if (state && state.pid === pid && (await isHealthy(state.url))) return state;
     const code = childExited();
     if (code !== null) {
       throw new HostingError("unavailable", `the local server exited during start-up (exit code ${code})`, {
@@ -172,8 +177,10 @@ async function startUnlessRunning(
   if (running && (await isHealthy(running.url))) return { state: running, started: false };
   opts.onStart?.();
   const port = opts.port ?? ((await portIsFree(DEFAULT_LOCAL_PORT)) ? DEFAULT_LOCAL_PORT : 0);
+  await rm(paths.stateFile, { force: true }); // a dead server's, or we would not be here
   const log = await open(paths.logFile, "a", 0o600);
   let exitCode: number | null = null;
+  let pid: number | undefined;
   try {
     const args = [launcherPath(), "server", "--data-dir", paths.dataDir, "--port", String(port)];
     args.push("--state-file", paths.stateFile, "--local-token-file", paths.tokenFile);
@@ -182,10 +189,11 @@ async function startUnlessRunning(
       exitCode = code ?? (signal ? 128 : 1);
     });
     child.unref();
+    pid = child.pid;
   } finally {
     await log.close();
   }
-  return { state: await waitForServer(paths, () => exitCode), started: true };
+  return { state: await waitForServer(paths, pid, () => exitCode), started: true };
 }
 
 /** The process at `pid` is one of ours (checked on Linux; assumed elsewhere). */
