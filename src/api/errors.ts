@@ -7,6 +7,7 @@ export const ERROR_CODES = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  deployment_failed: 422,
   rate_limited: 429,
   internal: 500,
   not_implemented: 501,

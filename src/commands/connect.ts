@@ -38,7 +38,9 @@ export async function connect(session: Session, opts: ConnectOptions = {}): Prom
     onUnauthorized: async () => (await session.refresh()) !== undefined,
     userAgent: `deco-hosting-cli/${CLI_VERSION}`,
   });
-  const hinted = {
+  // uploads and streams pass through; a rejected call gets a hint about where its token came from
+  const hinted: typeof transport = {
+    ...transport,
     async call(...args: Parameters<typeof transport.call>) {
       try {
         return await transport.call(...args);

@@ -117,6 +117,24 @@ export class Output {
     }
   }
 
+  /** One streamed item on stdout: a JSON line with --json (objects), a text line otherwise. */
+  line(item: string | object): void {
+    this.stdout.write(`${typeof item === "string" ? item : JSON.stringify(item)}\n`);
+  }
+
+  /** A spinner whose text can change (upload progress); silent unless stderr is interactive. */
+  async progress(text: string): Promise<{ update(text: string): void; stop(): void }> {
+    if (this.json || !this.terminal.stderrTTY) return { update() {}, stop() {} };
+    const { default: ora } = await import("ora");
+    const spinner = ora({ text, stream: process.stderr }).start();
+    return {
+      update: (t) => {
+        spinner.text = t;
+      },
+      stop: () => spinner.stop(),
+    };
+  }
+
   /** Renders an error (JSON on stdout with --json, text on stderr otherwise) and returns the exit code. */
   error(err: unknown): number {
     const body = errorBody(err);
