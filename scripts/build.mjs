@@ -1,6 +1,7 @@
 // Bundles the CLI into dist/ with esbuild. Dependencies stay external (installed by npm);
 // every dynamic import() becomes its own chunk, so `--version` and `--help` load only the
 // command table, and the server, SDK and UI libraries load when a command needs them.
+import { execFileSync } from "node:child_process";
 import { cp, readFile, rm, writeFile } from "node:fs/promises";
 import { build } from "esbuild";
 
@@ -28,3 +29,12 @@ await writeFile(
 await cp(new URL("../src/server/edge/pages", import.meta.url), new URL("../dist/edge-pages", import.meta.url), {
   recursive: true,
 });
+// `--help` prints this file; rendering it here from the built command table keeps it exact.
+const rootHelp = execFileSync(
+  process.execPath,
+  [new URL("../bin/deco-hosting.js", import.meta.url).pathname, "--help"],
+  {
+    encoding: "utf8",
+  },
+);
+await writeFile(new URL("../dist/root-help.txt", import.meta.url), rootHelp);

@@ -12,6 +12,8 @@ import { HostingError } from "../api/errors.js";
 import { readJson, withFileLock } from "./files.js";
 
 export const DEFAULT_LOCAL_PORT = 4700;
+/** Where the local server's edge serves sites: `http://<site>.localhost:4701`. */
+export const DEFAULT_EDGE_PORT = 4701;
 const START_TIMEOUT_MS = 10_000;
 
 export interface LocalServerPaths {
@@ -37,6 +39,7 @@ export interface ServerState {
   pid: number;
   url: string;
   port: number;
+  edgePort?: number;
   dataDir: string;
   startedAt: string;
 }
@@ -45,6 +48,8 @@ export interface LocalServerStatus {
   running: boolean;
   pid: number | null;
   url: string | null;
+  /** Sites answer at `<site>.localhost` on this port. */
+  edgePort: number | null;
   dataDir: string;
   startedAt: string | null;
   logFile: string;
@@ -85,6 +90,7 @@ export async function localServerStatus(paths: LocalServerPaths): Promise<LocalS
     running,
     pid: running ? state.pid : null,
     url: running ? state.url : null,
+    edgePort: running ? (state.edgePort ?? null) : null,
     dataDir: paths.dataDir,
     startedAt: running ? state.startedAt : null,
     logFile: paths.logFile,
@@ -177,12 +183,14 @@ async function startUnlessRunning(
   if (running && (await isHealthy(running.url))) return { state: running, started: false };
   opts.onStart?.();
   const port = opts.port ?? ((await portIsFree(DEFAULT_LOCAL_PORT)) ? DEFAULT_LOCAL_PORT : 0);
+  const edgePort = (await portIsFree(DEFAULT_EDGE_PORT)) ? DEFAULT_EDGE_PORT : 0;
   await rm(paths.stateFile, { force: true }); // a dead server's, or we would not be here
   const log = await open(paths.logFile, "a", 0o600);
   let exitCode: number | null = null;
   let pid: number | undefined;
   try {
     const args = [launcherPath(), "server", "--data-dir", paths.dataDir, "--port", String(port)];
+    args.push("--edge-port", String(edgePort));
     args.push("--state-file", paths.stateFile, "--local-token-file", paths.tokenFile);
     const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", log.fd, log.fd] });
     child.once("exit", (code, signal) => {

@@ -17,6 +17,8 @@ function port(value: string): number {
 export interface ServerOptions {
   dataDir?: string;
   port?: number;
+  edgePort?: number;
+  allowLocalGit?: boolean;
   host?: string;
   publicUrl?: string;
   ownerEmail?: string;
@@ -30,11 +32,13 @@ export function register(program: Command, ctx: CommandContext): void {
     .description("Run the hosting server in the foreground, or manage the local background server")
     .option("--data-dir <dir>", "where the server keeps its state (default $XDG_DATA_HOME/deco-hosting)")
     .option("--port <port>", "port to listen on; 0 for any free port (default 4700)", port)
+    .option("--edge-port <port>", "port where sites are served as <site>.localhost; 0 for any (default 4701)", port)
     .option("--host <host>", "address to listen on (default 127.0.0.1)")
     .option("--public-url <url>", "URL people reach this server at, for links")
     .option("--owner-email <email>", "email of the owner created on first start")
     .option("--state-file <file>", "where to write {pid,url,port} while running (default <data-dir>/server.json)")
     .option("--local-token-file <file>", "where to write an owner API key (default <data-dir>/local-token)")
+    .option("--allow-local-git", "let deployments clone file:// git URLs (this machine's repositories)")
     .action(async (opts: ServerOptions, cmd: Command) => {
       const out = await ctx.output(cmd);
       await runServer(opts, { out, env: ctx.env, onInterrupt: (fn) => ctx.onInterrupt(fn) });
@@ -78,18 +82,19 @@ export interface ServerDeps {
 }
 
 export async function runServer(opts: ServerOptions, { out, env, onInterrupt }: ServerDeps): Promise<void> {
-  const [{ startServer }, { localServerPaths, DEFAULT_LOCAL_PORT }, { dataDir }] = await Promise.all([
-    import("../server/index.js"),
-    import("../auth/local-server.js"),
-    import("../auth/paths.js"),
-  ]);
+  const [{ startServer }, { localServerPaths, DEFAULT_LOCAL_PORT, DEFAULT_EDGE_PORT }, { dataDir }] = await Promise.all(
+    [import("../server/index.js"), import("../auth/local-server.js"), import("../auth/paths.js")],
+  );
   const paths = localServerPaths(opts.dataDir ?? dataDir(env));
   const listenPort = opts.port ?? DEFAULT_LOCAL_PORT;
+  const edgePort = opts.edgePort ?? DEFAULT_EDGE_PORT;
   let running: Awaited<ReturnType<typeof startServer>>;
   try {
     running = await startServer({
       dataDir: paths.dataDir,
       port: listenPort,
+      edgePort,
+      allowFileGitUrls: opts.allowLocalGit ?? false,
       host: opts.host,
       publicUrl: opts.publicUrl,
       ownerEmail: opts.ownerEmail,
@@ -99,8 +104,10 @@ export async function runServer(opts: ServerOptions, { out, env, onInterrupt }: 
     });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
-      throw new HostingError("conflict", `port ${listenPort} is already in use`, {
-        hint: "Pass --port 0 for any free port, or --port <n> for another one",
+      const which = String((err as Error).message).includes(`:${edgePort}`) ? "--edge-port" : "--port";
+      const taken = which === "--port" ? listenPort : edgePort;
+      throw new HostingError("conflict", `port ${taken} is already in use`, {
+        hint: `Pass ${which} 0 for any free port, or ${which} <n> for another one`,
       });
     }
     throw err;
@@ -114,8 +121,16 @@ export async function runServer(opts: ServerOptions, { out, env, onInterrupt }: 
     process.once("SIGTERM", shutdown);
   });
   out.result(
-    { url: running.url, publicUrl: running.publicUrl, port: running.port, dataDir: paths.dataDir, pid: process.pid },
-    (r) => `deco-hosting server listening on ${out.style("cyan", r.url)} (data in ${r.dataDir}); Ctrl-C stops it`,
+    {
+      url: running.url,
+      publicUrl: running.publicUrl,
+      port: running.port,
+      edgePort: running.edgePort,
+      dataDir: paths.dataDir,
+      pid: process.pid,
+    },
+    (r) =>
+      `deco-hosting server listening on ${out.style("cyan", r.url)}; sites at http://<site>.localhost:${r.edgePort} (data in ${r.dataDir}); Ctrl-C stops it`,
   );
   await closed;
 }
@@ -151,6 +166,7 @@ export async function runServerStatus(_opts: object, { out, paths }: { out: Outp
     out.fields([
       ["Status", s.running ? "running" : "not running"],
       ["URL", s.url],
+      ["Sites", s.edgePort ? `http://<site>.localhost:${s.edgePort}` : null],
       ["PID", s.pid],
       ["Started", s.startedAt],
       ["Data", s.dataDir],
