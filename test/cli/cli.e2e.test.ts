@@ -1,46 +1,13 @@
-// The built CLI (`node bin/deco-hosting.js`, after `npm run build`) against a real server,
-// with throwaway XDG dirs and the keychain off.
-import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { readFile, rm, stat } from "node:fs/promises";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { execa, type Options } from "execa";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bin, cli, ensureBuilt, isolatedEnv, json, root } from "../helpers/cli.js";
 import { decide, openSignInLink } from "../helpers/device-sign-in.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const bin = join(root, "bin", "deco-hosting.js");
-
-beforeAll(async () => {
-  if (!existsSync(join(root, "dist", "cli.js"))) await execa("node", ["scripts/build.mjs"], { cwd: root });
-});
-
-/** A clean environment: temp XDG dirs, no keychain, none of the caller's deco-hosting settings. */
-async function isolatedEnv(): Promise<{ env: Record<string, string>; home: string }> {
-  const home = await mkdtemp(join(tmpdir(), "deco-hosting-cli-e2e-"));
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && !k.startsWith("DECO_HOSTING_") && k !== "CI") env[k] = v;
-  Object.assign(env, {
-    XDG_CONFIG_HOME: join(home, "config"),
-    XDG_DATA_HOME: join(home, "data"),
-    DECO_HOSTING_KEYCHAIN: "off",
-    NO_COLOR: "1",
-  });
-  return { env, home };
-}
-
-function cli(env: Record<string, string>, args: string[], opts: Options = {}) {
-  return execa("node", [bin, ...args], { env, extendEnv: false, reject: false, timeout: 30_000, ...opts });
-}
-
-// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON documents
-function json(stdout: unknown): any {
-  return JSON.parse(String(stdout));
-}
+beforeAll(ensureBuilt);
 
 describe("against a remote server, signed in with the device flow", () => {
   let server: TestServer;
