@@ -54,7 +54,7 @@ describe("deploy through the CLI", () => {
   it("prints only the URL on stdout without --json, with the build log on stderr", async () => {
     const r = await cli(env, ["deploy", path.join(examples, "static-site"), "--site", "static-demo", "--prod"]);
     expect(r.exitCode, String(r.stderr)).toBe(0);
-    expect(r.stdout.trim()).toMatch(/^http:\/\/static-demo\.localhost:\d+$/);
+    expect(String(r.stdout).trim()).toMatch(/^http:\/\/static-demo\.localhost:\d+$/);
     expect(r.stderr).toContain("Deployment is ready");
   });
 
