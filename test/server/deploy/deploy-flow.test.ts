@@ -265,3 +265,53 @@ describe("logs over Server-Sent Events", () => {
     expect(page.entries.map((e) => e.message)).not.toContain("GET /marker-1");
   });
 });
+
+/** Pids whose command line contains `needle` (Linux /proc). */
+async function processesRunning(needle: string): Promise<number[]> {
+  const { readdir, readFile } = await import("node:fs/promises");
+  const pids: number[] = [];
+  for (const name of await readdir("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    const cmd = await readFile(`/proc/${name}/cmdline`, "utf8").catch(() => "");
+    if (cmd.includes(needle)) pids.push(Number(name));
+  }
+  return pids;
+}
+
+describe("cancel", () => {
+  it("stops a deployment while it builds, and one still queued, each ending canceled with nothing left running", async () => {
+    await client.createSite({ name: "cancel-me" });
+    const dir = path.join(work, "slow");
+    await cp(path.join(examples, "static-site"), dir, { recursive: true });
+    await writeFile(path.join(dir, "deco-hosting.json"), JSON.stringify({ build: "echo slow build; sleep 59.5" }));
+    // Two slow builds fill the pipeline (concurrency 2); the third waits in the queue.
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await deployDirectory(client, { dir, siteName: "cancel-me" })).deployment.id);
+    const [a, b, c] = ids as [string, string, string];
+    for (let i = 0; i < 100; i++) {
+      const d = await client.getDeployment({ deploymentId: a });
+      if (d.state === "building") break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await client.getDeployment({ deploymentId: c })).state).toBe("queued");
+
+    const queued = await client.cancelDeployment({ deploymentId: c });
+    expect(queued).toMatchObject({ state: "canceled" });
+    const t0 = Date.now();
+    expect((await client.cancelDeployment({ deploymentId: a })).state).toBe("canceled");
+    await client.cancelDeployment({ deploymentId: b });
+    for (const id of [a, b]) expect((await waitFinished(id)).state).toBe("canceled");
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(await processesRunning("sleep 59.5")).toEqual([]);
+    const log = await client.getBuildLogs({ deploymentId: a });
+    expect(log.entries.map((e) => e.message)).toContain("slow build");
+    // Canceling again is a no-op; canceling a finished deployment is a conflict.
+    expect((await client.cancelDeployment({ deploymentId: a })).state).toBe("canceled");
+    const done = (await deployDirectory(client, { dir: path.join(examples, "static-site"), siteName: "cancel-me" }))
+      .deployment;
+    await waitFinished(done.id);
+    expect(await client.cancelDeployment({ deploymentId: done.id }).catch((e) => e)).toMatchObject({
+      code: "conflict",
+    });
+  });
+});
