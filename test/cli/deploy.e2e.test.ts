@@ -97,6 +97,12 @@ describe("deploy through the CLI", () => {
     const back = await cli(env, ["deployments", "rollback", "--site", "static-demo", "--json"]);
     expect(back.exitCode, String(back.stderr)).toBe(0);
     expect(json(back.stdout).deployment.id).not.toBe(a.deployment.id);
+
+    // open prints the URL when it cannot open a browser (no TTY here)
+    const opened = await cli(env, ["open", "static-demo", "--json"]);
+    expect(json(opened.stdout).url).toBe(json(back.stdout).productionUrl);
+    const preview = await cli(env, ["open", "--deployment", a.deployment.id]);
+    expect(String(preview.stdout).trim()).toBe(a.deployment.url);
   });
 
   it("follows runtime logs as JSON lines", async () => {
