@@ -7,7 +7,12 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const installed = `${root}node_modules/.package-lock.json`;
 const lock = `${root}package-lock.json`;
-const sh = (cmd) => execSync(cmd, { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+const sh = (cmd) => execSync(cmd, { cwd: root, env, stdio: ["ignore", "inherit", "inherit"] });
+
+// better-sqlite3 compiles from source when its prebuilt download is unreachable; point
+// node-gyp at the headers a system Node ships rather than downloading them.
+const env = { ...process.env };
+if (!env.npm_config_nodedir && existsSync("/usr/include/node/node.h")) env.npm_config_nodedir = "/usr";
 
 if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs) {
   console.error("Installing dependencies (npm ci)…");
