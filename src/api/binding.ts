@@ -521,6 +521,34 @@ export type OperationName = keyof Operations;
 export type InputOf<N extends OperationName> = z.input<Operations[N]["input"]>;
 export type OutputOf<N extends OperationName> = z.output<Operations[N]["output"]>;
 
+/**
+ * Operations of the contract that the reference server does not serve yet: it answers them
+ * 501 not_implemented, and the MCP server leaves them out of tools/list. Each later issue
+ * removes what it builds from here.
+ */
+export const PLANNED_OPERATIONS: ReadonlySet<OperationName> = new Set<OperationName>([
+  "LIST_ENVIRONMENTS",
+  "CREATE_ENVIRONMENT",
+  "UPDATE_ENVIRONMENT",
+  "DELETE_ENVIRONMENT",
+  "GET_ENVIRONMENT_LOGS",
+  "LIST_DOMAINS",
+  "ADD_DOMAIN",
+  "VALIDATE_DOMAIN",
+  "REMOVE_DOMAIN",
+  "GET_DOMAIN_STATUS",
+  "GET_METRICS_SUMMARY",
+  "GET_STATUS_CODES",
+  "GET_TOP_PATHS",
+  "GET_TOP_COUNTRIES",
+  "GET_ERROR_PATTERNS",
+  "GET_USAGE_TIMELINE",
+  "GET_ENV_VARS",
+  "SET_ENV_VARS",
+  "GET_SCALING_CONFIG",
+  "SET_SCALING_CONFIG",
+]);
+
 /** HOSTING_BINDING: the tools a hosting MCP must implement (the plan's list, completed). */
 export const HOSTING_BINDING = Object.values(operations)
   .filter((o) => o.binding)

@@ -130,3 +130,15 @@ describe("public endpoints", () => {
     expect(body.error.hint).toBeTruthy();
   });
 });
+
+describe("the contract's planned operations", () => {
+  it("are exactly the operations this server has no handler for", async () => {
+    const { handlers } = await import("../../src/server/handlers/index.js");
+    const { operations, PLANNED_OPERATIONS } = await import("../../src/api/binding.js");
+    const unhandled = Object.values(operations)
+      .filter((op) => !op.binaryBody && !(op.name in handlers))
+      .map((op) => op.name)
+      .sort();
+    expect(unhandled).toEqual([...PLANNED_OPERATIONS].sort());
+  });
+});
