@@ -1,7 +1,6 @@
 // Promote and rollback only move an alias; with a bounded loopback load running against
 // production the whole time, not one request may fail.
 import http from "node:http";
-import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HostingClient } from "../../../src/api/client.js";
