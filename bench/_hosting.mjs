@@ -47,21 +47,26 @@ export function tempDir(label) {
   return mkdtempSync(join(tmpdir(), `deco-bench-${label}-`));
 }
 
+const running = new Set(); // children of run(), killed by withCleanup's cleanup
+
 /** Runs a command to completion; resolves {code, stdout, stderr, ms}. Bounded by timeoutMs. */
 export function run(cmd, args, { env, cwd, timeoutMs = 120_000 } = {}) {
   return new Promise((resolve, reject) => {
     const t0 = now();
     const child = spawn(cmd, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
+    running.add(child);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     child.once("error", (e) => {
+      running.delete(child);
       clearTimeout(timer);
       reject(e);
     });
     child.once("close", (code, signal) => {
+      running.delete(child);
       clearTimeout(timer);
       resolve({ code: code ?? (signal ? `signal ${signal}` : null), stdout, stderr, ms: now() - t0 });
     });
@@ -191,6 +196,7 @@ export async function withCleanup(fn) {
   let cleaning;
   const cleanup = () => {
     cleaning ??= (async () => {
+      await Promise.all([...running].map((c) => stopChild(c, 2000)));
       for (const f of cleanups.reverse()) {
         try {
           await f();
