@@ -4,7 +4,7 @@
 // server left half-done; nothing is ever left stuck.
 import { execFile } from "node:child_process";
 import { constants, createReadStream } from "node:fs";
-import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { HostingError } from "../../api/errors.js";
@@ -12,7 +12,7 @@ import { buildManifest, IGNORE_FILE } from "../../api/node/manifest.js";
 import { type DeploymentState, SITE_CONFIG_FILE } from "../../api/schemas.js";
 import type { Db } from "../store/db.js";
 import type { BlobStore } from "./blobStore.js";
-import { BuildStepError, killGroup, runBuildStep } from "./buildRunner.js";
+import { BuildStepError, runBuildStep } from "./buildRunner.js";
 import {
   type DeploymentRow,
   type DeploymentSourceInfo,
@@ -21,6 +21,7 @@ import {
   UNFINISHED,
 } from "./deployments.js";
 import type { LogStore } from "./logStore.js";
+import { forgetPid, killRecorded, recordPid } from "./pidFiles.js";
 import { findOutputDir, type ResolvedSiteConfig, resolveSiteConfig } from "./siteConfig.js";
 
 const run = promisify(execFile);
@@ -134,9 +135,9 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
           timeoutMs: buildTimeoutMs,
           signal,
           onLine: (stream, message) => logs.append({ deploymentId: id, source: "build", stream, message }),
-          onSpawn: (pid) => void writePid(`build-${id}`, pid),
+          onSpawn: (pid) => void recordPid(runDir, `build-${id}`, pid),
         });
-        await rm(path.join(runDir, `build-${id}.pid`), { force: true });
+        await forgetPid(runDir, `build-${id}`);
       }
       if (signal.aborted) throw new BuildStepError("canceled", true);
 
@@ -177,7 +178,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       await rm(appDir(id), { recursive: true, force: true });
     } finally {
       await rm(`${work}.home`, { recursive: true, force: true });
-      await rm(path.join(runDir, `build-${id}.pid`), { force: true });
+      await forgetPid(runDir, `build-${id}`);
       opts.onFinished?.(id);
     }
   }
@@ -269,11 +270,6 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     return files.length;
   }
 
-  async function writePid(name: string, pid: number): Promise<void> {
-    await mkdir(runDir, { recursive: true });
-    await writeFile(path.join(runDir, `${name}.pid`), String(pid));
-  }
-
   return {
     appDir,
     isActive: (id) => active.has(id) || queue.includes(id),
@@ -295,12 +291,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     },
     async reconcile() {
       // Build processes of a server that died are orphans now: stop them first.
-      for (const name of await readdir(runDir).catch(() => [] as string[])) {
-        if (!name.startsWith("build-")) continue;
-        const pid = Number(await readFile(path.join(runDir, name), "utf8").catch(() => "NaN"));
-        if (Number.isInteger(pid) && pid > 0) killGroup(pid, "SIGKILL");
-        await rm(path.join(runDir, name), { force: true });
-      }
+      await killRecorded(runDir, "build-");
       const stuck = await db
         .selectFrom("deployments")
         .select(["id", "state"])

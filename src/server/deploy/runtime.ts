@@ -2,7 +2,7 @@
 // instances of server deployments (started on first need, health-gated, restarted by the
 // supervisor), and the production alias that promote and rollback move. Moving the alias
 // is one row update; the old instance drains before it stops, so no request is dropped.
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { HostingError } from "../../api/errors.js";
 import { nowIso } from "../auth/secrets.js";
@@ -11,9 +11,9 @@ import type { EdgeTarget, StaticFile } from "../edge/target.js";
 import { createSupervisor, type Supervisor } from "../platform/local/supervisor.js";
 import type { Db } from "../store/db.js";
 import type { BlobStore } from "./blobStore.js";
-import { killGroup } from "./buildRunner.js";
 import { type DeploymentRow, getDeploymentRow } from "./deployments.js";
 import type { LogStore } from "./logStore.js";
+import { killRecorded } from "./pidFiles.js";
 import type { PipelineRuntime } from "./pipeline.js";
 import type { ResolvedSiteConfig } from "./siteConfig.js";
 
@@ -186,7 +186,6 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     });
     if (previous && previous !== row.id && supervisor.get(previous)) {
       void (async () => {
-        await new Promise((r) => setTimeout(r, 0));
         if (!(await stillServing(previous))) await drainAndStop(previous);
       })().catch(() => {});
     }
@@ -199,15 +198,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       if (supervisor.get(id)) await supervisor.stop(id);
     },
     async promote(row, by) {
-      if (row.state !== "ready") {
-        throw new HostingError(
-          "conflict",
-          `deployment ${row.id} is ${row.state}; only a ready deployment can serve production`,
-          {
-            hint: "Check its build logs with `deco-hosting logs <deployment> --build`, fix it and deploy again",
-          },
-        );
-      }
+      requireReady(row);
       await setProduction(row.site_id, row, by);
     },
     async rollback(site, to, by) {
@@ -235,15 +226,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
           hint: "List them with `deco-hosting deployments ls`",
         });
       }
-      if (row.state !== "ready") {
-        throw new HostingError(
-          "conflict",
-          `deployment ${row.id} is ${row.state}; only a ready deployment can serve production`,
-          {
-            hint: "Pick a ready deployment from `deco-hosting deployments ls`",
-          },
-        );
-      }
+      requireReady(row);
       await setProduction(site.id, row, by);
       return row;
     },
@@ -274,12 +257,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     },
     async reconcile() {
       // Instances of a server that was killed outlive it: stop them before starting anew.
-      for (const name of await readdir(runDir).catch(() => [] as string[])) {
-        if (!name.startsWith("app-")) continue;
-        const pid = Number(await readFile(path.join(runDir, name), "utf8").catch(() => "NaN"));
-        if (Number.isInteger(pid) && pid > 0) killGroup(pid, "SIGKILL");
-        await rm(path.join(runDir, name), { force: true });
-      }
+      await killRecorded(runDir, "app-");
       const serving = await db
         .selectFrom("sites")
         .innerJoin("deployments", "deployments.id", "sites.production_deployment_id")
@@ -302,4 +280,15 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       await supervisor.stopAll({ drainMs: 2000 });
     },
   };
+}
+
+function requireReady(row: DeploymentRow): void {
+  if (row.state === "ready") return;
+  throw new HostingError(
+    "conflict",
+    `deployment ${row.id} is ${row.state}; only a ready deployment can serve production`,
+    {
+      hint: `Read its build log with \`deco-hosting logs ${row.id} --build\`, or pick a ready one from \`deco-hosting deployments ls\``,
+    },
+  );
 }

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HostingClient } from "../../../src/api/client.js";
 import { deployDirectory } from "../../../src/api/node/upload.js";
 import type { Deployment } from "../../../src/api/schemas.js";
+import { waitFinished as waitForDeployment } from "../../helpers/deployments.js";
 import { fetchSiteUrl } from "../../helpers/fetch-edge.js";
 import { clientFor, startTestServer, type TestServer } from "../../helpers/server.js";
 
@@ -27,14 +28,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function waitFinished(id: string): Promise<Deployment> {
-  for (let i = 0; i < 600; i++) {
-    const d = await client.getDeployment({ deploymentId: id });
-    if (!["queued", "building", "deploying"].includes(d.state)) return d;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`deployment ${id} did not finish`);
-}
+const waitFinished = (id: string) => waitForDeployment(client, id);
 
 describe("a static site", () => {
   let first: Deployment;

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HostingClient } from "../../../src/api/client.js";
-import type { Deployment } from "../../../src/api/schemas.js";
+import { waitFinished as waitForDeployment } from "../../helpers/deployments.js";
 import { fetchSiteUrl } from "../../helpers/fetch-edge.js";
 import { clientFor, startTestServer, type TestServer } from "../../helpers/server.js";
 
@@ -46,14 +46,7 @@ afterAll(async () => {
   await rm(repo, { recursive: true, force: true });
 });
 
-async function waitFinished(id: string): Promise<Deployment> {
-  for (let i = 0; i < 400; i++) {
-    const d = await client.getDeployment({ deploymentId: id });
-    if (!["queued", "building", "deploying"].includes(d.state)) return d;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("did not finish");
-}
+const waitFinished = (id: string) => waitForDeployment(client, id);
 
 describe("deploy --git", () => {
   it("clones the default branch and records commit SHA, message and author", async () => {
