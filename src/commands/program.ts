@@ -9,6 +9,7 @@ import { register as registerDeployments } from "./deployments.js";
 import { EXIT, EXIT_CODES_HELP } from "./exit-codes.js";
 import { register as registerLink } from "./link.js";
 import { register as registerLogs } from "./logs.js";
+import { register as registerMcp } from "./mcp.js";
 import { register as registerOpen } from "./open.js";
 import { register as registerServer } from "./server.js";
 import { register as registerSites } from "./sites.js";
@@ -53,6 +54,7 @@ export function buildProgram(ctx: CommandContext, opts: { json?: boolean } = {})
   registerTeams(program, ctx);
   registerTokens(program, ctx);
   registerServer(program, ctx);
+  registerMcp(program, ctx);
   return program;
 }
 
