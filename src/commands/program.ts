@@ -3,6 +3,7 @@
 import { Command, CommanderError } from "commander";
 import { HostingError } from "../api/errors.js";
 import { register as registerAuth } from "./auth.js";
+import { register as registerCompletion } from "./completion.js";
 import { type CommandContext, createContext } from "./context.js";
 import { register as registerDeploy } from "./deploy.js";
 import { register as registerDeployments } from "./deployments.js";
@@ -10,9 +11,11 @@ import { EXIT, EXIT_CODES_HELP } from "./exit-codes.js";
 import { register as registerLink } from "./link.js";
 import { register as registerLogs } from "./logs.js";
 import { register as registerMcp } from "./mcp.js";
+import { registerMcpInstall } from "./mcp-install.js";
 import { register as registerOpen } from "./open.js";
 import { register as registerServer } from "./server.js";
 import { register as registerSites } from "./sites.js";
+import { register as registerSkill } from "./skill.js";
 import { register as registerTeams } from "./teams.js";
 import { register as registerTokens } from "./tokens.js";
 import { CLI_VERSION } from "./version.js";
@@ -55,6 +58,9 @@ export function buildProgram(ctx: CommandContext, opts: { json?: boolean } = {})
   registerTokens(program, ctx);
   registerServer(program, ctx);
   registerMcp(program, ctx);
+  registerMcpInstall(program.commands.find((c) => c.name() === "mcp") ?? program.command("mcp"), ctx);
+  registerSkill(program, ctx);
+  registerCompletion(program, ctx);
   return program;
 }
 
