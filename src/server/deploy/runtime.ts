@@ -13,7 +13,7 @@ import type { Db } from "../store/db.js";
 import type { BlobStore } from "./blobStore.js";
 import { type DeploymentRow, getDeploymentRow } from "./deployments.js";
 import type { LogStore } from "./logStore.js";
-import { killRecorded } from "./pidFiles.js";
+import { forgetPid, killRecorded, recordPid } from "./pidFiles.js";
 import type { PipelineRuntime } from "./pipeline.js";
 import type { ResolvedSiteConfig } from "./siteConfig.js";
 
@@ -55,6 +55,15 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const readyRows = new Map<string, DeploymentRow>();
   const staticTargets = new Map<string, EdgeTarget>();
   const starting = new Map<string, Promise<void>>();
+  // What each Host label resolved to, so a hot edge path costs one map lookup; dropped
+  // whenever an alias moves or an instance stops being ready.
+  const targets = new Map<string, EdgeTarget>();
+  let generation = 0; // bumped on every change, so a lookup that raced one is not cached
+  const forgetTargets = (deploymentId?: string) => {
+    generation++;
+    if (deploymentId === undefined) targets.clear();
+    else for (const [k, t] of targets) if (t.key === deploymentId) targets.delete(k);
+  };
   let inflight: (key: string) => number = () => 0;
 
   const supervisor: Supervisor = createSupervisor({
@@ -66,10 +75,10 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         message,
       }),
     onStateChange: (instance) => {
-      const file = path.join(runDir, `app-${instance.id}.pid`);
-      if (instance.pid !== null)
-        void mkdir(runDir, { recursive: true }).then(() => writeFile(file, String(instance.pid)));
-      else if (instance.state === "stopped" || instance.state === "failed") void rm(file, { force: true });
+      if (instance.state !== "ready" && instance.state !== "restarting") forgetTargets(instance.id);
+      if (instance.pid !== null) void recordPid(runDir, `app-${instance.id}`, instance.pid);
+      else if (instance.state === "stopped" || instance.state === "failed")
+        void forgetPid(runDir, `app-${instance.id}`);
     },
   });
 
@@ -117,6 +126,20 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     if (staticTargets.size >= STATIC_CACHE_MAX) staticTargets.delete(staticTargets.keys().next().value as string);
     staticTargets.set(row.id, target);
     return target;
+  }
+
+  async function resolveUncached(host: EdgeHost): Promise<EdgeTarget | null> {
+    const site = await siteByName(host.site);
+    if (!site) return null;
+    const id = host.label ?? site.productionId;
+    if (!id) return null;
+    const row = await readyRow(id);
+    if (!row || row.site_id !== site.id) return null;
+    if (row.kind === "static") return staticTarget(row);
+    await ensureRunning(row);
+    const instance = supervisor.get(row.id);
+    if (!instance) return null;
+    return { kind: "server", key: row.id, upstream: { host: "127.0.0.1", port: instance.port } };
   }
 
   function appEnv(row: DeploymentRow): Record<string, string> {
@@ -182,6 +205,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         .execute();
       const entry = sites.get(site.name);
       if (entry) entry.productionId = row.id;
+      generation++;
+      targets.delete(site.name);
       return site.production_deployment_id;
     });
     if (previous && previous !== row.id && supervisor.get(previous)) {
@@ -231,23 +256,20 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       return row;
     },
     async resolve(host) {
-      const site = await siteByName(host.site);
-      if (!site) return null;
-      const id = host.label ?? site.productionId;
-      if (!id) return null;
-      const row = await readyRow(id);
-      if (!row || row.site_id !== site.id) return null;
-      if (row.kind === "static") return staticTarget(row);
-      await ensureRunning(row);
-      const instance = supervisor.get(row.id);
-      if (!instance) return null;
-      return { kind: "server", key: row.id, upstream: { host: "127.0.0.1", port: instance.port } };
+      const cacheKey = host.label === null ? host.site : `${host.label}--${host.site}`;
+      const cached = targets.get(cacheKey);
+      if (cached) return cached;
+      const seen = generation;
+      const target = await resolveUncached(host);
+      if (target && seen === generation) targets.set(cacheKey, target);
+      return target;
     },
     attachInflight(fn) {
       inflight = fn;
     },
     async forgetSite(siteId, deploymentIds) {
       for (const [name, entry] of sites) if (entry.id === siteId) sites.delete(name);
+      forgetTargets();
       for (const id of deploymentIds) {
         readyRows.delete(id);
         staticTargets.delete(id);
