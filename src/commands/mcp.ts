@@ -36,6 +36,8 @@ export async function serveStdio(opts: McpOptions, client: import("../api/client
     site: opts.site,
     localFiles: true,
   });
+  // stdout is the protocol's: a stray console.log from any library would corrupt it
+  console.log = console.info = console.debug = console.error;
   const closed = new Promise<void>((resolve) => {
     server.onclose = resolve;
   });

@@ -140,7 +140,11 @@ function withSiteDefault(tool: Tool, site: string | undefined): Tool {
   const { required: _, ...rest } = schema;
   return {
     ...tool,
-    definition: { ...tool.definition, inputSchema: required?.length ? { ...rest, required } : rest },
+    definition: {
+      ...tool.definition,
+      description: `${tool.definition.description} siteName defaults to "${site}".`,
+      inputSchema: required?.length ? { ...rest, required } : rest,
+    },
     run: (args, call) => tool.run(args.siteName === undefined ? { ...args, siteName: site } : args, call),
   };
 }

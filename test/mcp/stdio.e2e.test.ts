@@ -203,6 +203,7 @@ describe("deco-hosting mcp (stdio)", () => {
     for (const t of listed) expect(t.annotations?.readOnlyHint).toBe(true);
     const getSite = listed.find((t) => t.name === "GET_SITE") as Tool;
     expect(getSite.inputSchema.required ?? []).not.toContain("siteName");
+    expect(getSite.description).toContain('siteName defaults to "web"');
     expect((await readOnly.callTool({ name: "GET_SITE", arguments: {} })).structuredContent).toMatchObject({
       name: "web",
     });
