@@ -23,7 +23,11 @@ async function mcpToToolsList(env) {
   });
   const client = new Client({ name: "bench-mcp", version: "1.0.0" });
   try {
-    await client.connect(transport);
+    let stderr = "";
+    transport.stderr?.on("data", (d) => (stderr += d));
+    await client.connect(transport).catch((e) => {
+      throw new Error(`${e.message}: ${stderr}`);
+    });
     const initialized = now() - t0;
     const { tools } = await client.listTools();
     const listed = now() - t0;
