@@ -55,6 +55,12 @@ export async function runLogin(_opts: object, { session, out, openBrowser, oauth
       hint: "Pass --api-url <url> of your deco-hosting server, or set DECO_HOSTING_API_URL",
     });
   }
+  if (out.terminal.ci) {
+    // the device flow waits for a person to approve a code in a browser: in CI it would only time out
+    throw new HostingError("invalid_input", "cannot sign in from CI: nobody is there to approve the code", {
+      hint: "Set DECO_HOSTING_TOKEN to an API key (created with `deco-hosting tokens create`) and DECO_HOSTING_API_URL",
+    });
+  }
   const { requestDeviceCode, pollForToken } = await import("../auth/device-flow.js");
   const code = await out.spin(`Asking ${apiUrl} for a sign-in code`, () => requestDeviceCode(apiUrl, oauth));
   out.event({

@@ -16,6 +16,8 @@ export interface Terminal {
   /** Prompts are allowed: stdin and stdout are TTYs and CI is not set. */
   canPrompt: boolean;
   color: boolean;
+  /** CI is set: nobody is there to answer a prompt or approve a sign-in. */
+  ci?: boolean;
 }
 
 export function detectTerminal(env: NodeJS.ProcessEnv = process.env): Terminal {
@@ -27,6 +29,7 @@ export function detectTerminal(env: NodeJS.ProcessEnv = process.env): Terminal {
     stderrTTY,
     canPrompt: process.stdin.isTTY === true && stdoutTTY && !ci,
     color: stdoutTTY && env.NO_COLOR === undefined && env.TERM !== "dumb",
+    ci,
   };
 }
 
