@@ -75,15 +75,26 @@ export async function runProgram(args: string[], env: NodeJS.ProcessEnv = proces
   try {
     await program.parseAsync(args, { from: "user" });
   } catch (err) {
-    code = await report(err, program, ctx, json);
+    code = await report(err, program, ctx, json, args);
   } finally {
     process.off("SIGINT", onSigint);
   }
   return code;
 }
 
-async function report(err: unknown, program: Command, ctx: CommandContext, json: boolean): Promise<number> {
+async function report(
+  err: unknown,
+  program: Command,
+  ctx: CommandContext,
+  json: boolean,
+  args: string[],
+): Promise<number> {
   if (err instanceof CommanderError) {
+    // commander.help with a non-zero code: a command group ran without its subcommand (help went to stderr)
+    if (err.code === "commander.help" && err.exitCode !== 0) {
+      if (json) (await ctx.output(program)).error(missingSubcommand(program, args));
+      return EXIT.invalidInput;
+    }
     if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") {
       return err.exitCode;
     }
@@ -96,4 +107,18 @@ async function report(err: unknown, program: Command, ctx: CommandContext, json:
     return EXIT.invalidInput;
   }
   return (await ctx.output(program)).error(err);
+}
+
+/** The usage error for a command group run without a subcommand, e.g. `deco-hosting sites`. */
+function missingSubcommand(program: Command, args: string[]): HostingError {
+  let group = program;
+  for (const word of args) {
+    const sub = group.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (sub) group = sub;
+  }
+  const path = [];
+  for (let c: Command | null = group; c?.parent; c = c.parent) path.unshift(c.name());
+  return new HostingError("invalid_input", `\`${path.join(" ")}\` needs a subcommand`, {
+    hint: `Add one of: ${group.commands.map((c) => c.name()).join(", ")}`,
+  });
 }
