@@ -2,7 +2,7 @@
 // small batches so a chatty app does not cost one transaction per line, and pushed at once
 // to followers so `logs --follow` sees a line within milliseconds.
 import type { LogEntry } from "../../api/schemas.js";
-import type { Db } from "../store/db.js";
+import { type Db, sqliteOf } from "../store/db.js";
 
 export type LogSource = LogEntry["source"];
 export type LogStream = LogEntry["stream"];
@@ -22,6 +22,7 @@ export interface LogQuery {
 }
 
 type Follower = (entry: LogEntry) => void;
+type PendingLine = LogLine & { ts: string };
 
 /** Longest line kept; the rest is cut with a marker so one line cannot fill the disk. */
 const MAX_LINE = 16 * 1024;
@@ -37,35 +38,40 @@ export interface LogStore {
 }
 
 export function createLogStore(db: Db): LogStore {
-  let pending: Array<LogLine & { ts: string }> = [];
+  let pending: PendingLine[] = [];
   let timer: NodeJS.Timeout | null = null;
   let flushing: Promise<void> = Promise.resolve();
   const followers = new Set<{ q: Omit<LogQuery, "limit" | "since">; fn: Follower }>();
+
+  // Log lines are the one write that scales with traffic: a prepared statement run in one
+  // SQLite transaction per batch, rather than a query built per batch.
+  const sqlite = sqliteOf(db);
+  if (!sqlite) throw new Error("the log store needs the SQLite store");
+  const insert = sqlite.prepare("INSERT INTO logs (deployment_id, source, stream, message, ts) VALUES (?, ?, ?, ?, ?)");
+  const insertAll = sqlite.transaction((batch: PendingLine[]) =>
+    batch.map((l) => Number(insert.run(l.deploymentId, l.source, l.stream, l.message, l.ts).lastInsertRowid)),
+  );
 
   const writeBatch = async () => {
     timer = null;
     const batch = pending;
     pending = [];
     if (batch.length === 0) return;
-    const rows = await db
-      .insertInto("logs")
-      .values(
-        batch.map((l) => ({
-          deployment_id: l.deploymentId,
-          source: l.source,
-          stream: l.stream,
-          message: l.message,
-          ts: l.ts,
-        })),
-      )
-      .returning(["id", "deployment_id", "source", "stream", "message", "ts"])
-      .execute();
-    for (const row of rows) {
-      const entry = toEntry(row);
+    const ids = insertAll(batch);
+    if (followers.size === 0) return;
+    batch.forEach((l, i) => {
+      const entry: LogEntry = {
+        id: String(ids[i]),
+        timestamp: l.ts,
+        source: l.source,
+        stream: l.stream,
+        message: l.message,
+        deploymentId: l.deploymentId,
+      };
       for (const f of followers) {
-        if (f.q.deploymentIds.includes(row.deployment_id) && f.q.sources.includes(entry.source)) f.fn(entry);
+        if (f.q.deploymentIds.includes(l.deploymentId) && f.q.sources.includes(l.source)) f.fn(entry);
       }
-    }
+    });
   };
   const flush = () => {
     flushing = flushing.then(writeBatch, writeBatch);

@@ -10,6 +10,13 @@ export type Db = Kysely<Database>;
 
 export const DATABASE_FILE = "hosting.db";
 
+const handles = new WeakMap<Db, SqliteDatabase.Database>();
+
+/** The SQLite handle under `db`, for the few hot paths that use prepared statements directly. */
+export function sqliteOf(db: Db): SqliteDatabase.Database | undefined {
+  return handles.get(db);
+}
+
 export async function openDatabase(dataDir: string): Promise<Db> {
   mkdirSync(dataDir, { recursive: true });
   const sqlite = new SqliteDatabase(join(dataDir, DATABASE_FILE));
@@ -17,6 +24,7 @@ export async function openDatabase(dataDir: string): Promise<Db> {
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  handles.set(db, sqlite);
   try {
     await migrateToLatest(db);
   } catch (err) {
