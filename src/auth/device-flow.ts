@@ -1,11 +1,9 @@
 // The OAuth side of the CLI: the device authorization grant (RFC 8628), refresh and revoke.
 import { setTimeout as delay } from "node:timers/promises";
 import { HostingError } from "../api/errors.js";
+import { DEVICE_CLIENT_ID as CLIENT_ID, DEVICE_CODE_GRANT_TYPE as DEVICE_GRANT } from "../api/oauth.js";
 import { type FetchLike, unreachable } from "../api/transports.js";
 import type { StoredTokens } from "./token-store.js";
-
-export const CLIENT_ID = "deco-hosting-cli";
-const DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 
 export interface DeviceCode {
   deviceCode: string;

@@ -1,16 +1,14 @@
 // Drives the browser side of sign-in over real HTTP, the way a person would: open the
 // one-time link, read the verification page, submit its form.
-export const CLIENT_ID = "deco-hosting-cli";
-export const DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
+import {
+  DEVICE_CLIENT_ID as CLIENT_ID,
+  DEVICE_CODE_GRANT_TYPE as DEVICE_GRANT,
+  type DeviceAuthorization,
+} from "../../src/api/oauth.js";
 
-export interface DeviceCode {
-  device_code: string;
-  user_code: string;
-  verification_uri: string;
-  verification_uri_complete: string;
-  expires_in: number;
-  interval: number;
-}
+export { CLIENT_ID, DEVICE_GRANT };
+
+export type DeviceCode = DeviceAuthorization;
 
 export async function postForm(url: string, fields: Record<string, string>, cookie?: string): Promise<Response> {
   const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded" };

@@ -1,7 +1,9 @@
 // OAuth 2.0 Device Authorization Grant (RFC 8628): the CLI gets a device code and shows the
 // user a short code; the user approves it on the verification page; the CLI polls for tokens.
+
 import { randomInt } from "node:crypto";
 import { HostingError } from "../../api/errors.js";
+import { DEVICE_CLIENT_ID, type DeviceAuthorization } from "../../api/oauth.js";
 import type { Db } from "../store/db.js";
 import { isUniqueViolation } from "../store/db.js";
 import type { DeviceCodesTable } from "../store/schema.js";
@@ -9,8 +11,7 @@ import { OAuthError } from "./oauth-error.js";
 import { issueTokenPair, type TokenResponse } from "./oauth-tokens.js";
 import { hashSecret, isoAfter, newId, newSecret, nowIso, TOKEN_PREFIX } from "./secrets.js";
 
-export const DEVICE_CLIENT_ID = "deco-hosting-cli";
-export const DEVICE_CODE_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code";
+export { DEVICE_CLIENT_ID, DEVICE_CODE_GRANT_TYPE } from "../../api/oauth.js";
 export const DEFAULT_SCOPE = "hosting";
 const SLOW_DOWN_STEP_SECONDS = 5;
 
@@ -22,15 +23,6 @@ export interface DeviceGrantConfig {
   ttlSeconds: number;
   intervalSeconds: number;
   verificationUri: string;
-}
-
-export interface DeviceAuthorization {
-  device_code: string;
-  user_code: string;
-  verification_uri: string;
-  verification_uri_complete: string;
-  expires_in: number;
-  interval: number;
 }
 
 export function checkClient(clientId: unknown): string {
