@@ -47,10 +47,26 @@ export function createLogStore(db: Db): LogStore {
   // SQLite transaction per batch, rather than a query built per batch.
   const sqlite = sqliteOf(db);
   if (!sqlite) throw new Error("the log store needs the SQLite store");
-  const insert = sqlite.prepare("INSERT INTO logs (deployment_id, source, stream, message, ts) VALUES (?, ?, ?, ?, ?)");
-  const insertAll = sqlite.transaction((batch: PendingLine[]) =>
-    batch.map((l) => Number(insert.run(l.deploymentId, l.source, l.stream, l.message, l.ts).lastInsertRowid)),
-  );
+  // Rows go in CHUNK at a time: one statement per chunk, whose rowids are consecutive.
+  const CHUNK = 64;
+  const insertSql = (n: number) =>
+    `INSERT INTO logs (deployment_id, source, stream, message, ts) VALUES ${Array(n).fill("(?, ?, ?, ?, ?)").join(", ")}`;
+  const insertChunk = sqlite.prepare(insertSql(CHUNK));
+  const insertOne = sqlite.prepare(insertSql(1));
+  const insertAll = sqlite.transaction((batch: PendingLine[]) => {
+    const ids: number[] = [];
+    let i = 0;
+    for (; i + CHUNK <= batch.length; i += CHUNK) {
+      const params = batch.slice(i, i + CHUNK).flatMap((l) => [l.deploymentId, l.source, l.stream, l.message, l.ts]);
+      const last = Number(insertChunk.run(params).lastInsertRowid);
+      for (let k = CHUNK - 1; k >= 0; k--) ids.push(last - k);
+    }
+    for (; i < batch.length; i++) {
+      const l = batch[i] as PendingLine;
+      ids.push(Number(insertOne.run(l.deploymentId, l.source, l.stream, l.message, l.ts).lastInsertRowid));
+    }
+    return ids;
+  });
 
   const writeBatch = async () => {
     timer = null;

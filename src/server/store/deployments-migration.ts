@@ -68,9 +68,11 @@ export const deploymentsMigration: NamedMigration = {
       .addPrimaryKeyConstraint("team_blobs_pk", ["team_id", "sha256"])
       .execute();
 
+    // A plain rowid key (no AUTOINCREMENT): ids still only grow while rows are appended and
+    // old ones pruned, without a sqlite_sequence update on every log line.
     await db.schema
       .createTable("logs")
-      .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+      .addColumn("id", "integer", (c) => c.primaryKey())
       .addColumn("deployment_id", "text", (c) => c.notNull().references("deployments.id").onDelete("cascade"))
       .addColumn("source", "text", (c) => c.notNull())
       .addColumn("stream", "text", (c) => c.notNull())

@@ -1,0 +1,67 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { LogEntry } from "../../../src/api/schemas.js";
+import { createLogStore, type LogStore } from "../../../src/server/deploy/logStore.js";
+import { type Db, openDatabase, sqliteOf } from "../../../src/server/store/db.js";
+
+let dir: string;
+let db: Db;
+let logs: LogStore;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "dh-logs-"));
+  db = await openDatabase(dir);
+  sqliteOf(db)?.pragma("foreign_keys = OFF"); // log lines without the deployments they belong to
+  logs = createLogStore(db);
+});
+afterEach(async () => {
+  await logs.close();
+  await db.destroy();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("logStore", () => {
+  it("keeps order and hands followers the same ids a page returns, across batches of any size", async () => {
+    const followed: LogEntry[] = [];
+    const stop = logs.follow({ deploymentIds: ["d1"], sources: ["runtime"] }, (e) => followed.push(e));
+    for (let i = 0; i < 150; i++) {
+      logs.append({
+        deploymentId: i % 3 === 0 ? "d2" : "d1",
+        source: "runtime",
+        stream: "stdout",
+        message: `line ${i}`,
+      });
+    }
+    logs.append({ deploymentId: "d1", source: "build", stream: "stderr", message: "not followed" });
+    await logs.flush();
+    stop();
+
+    const page = await logs.page({ deploymentIds: ["d1"], sources: ["runtime"], limit: 1000 });
+    const expected = Array.from({ length: 150 }, (_, i) => i)
+      .filter((i) => i % 3 !== 0)
+      .map((i) => `line ${i}`);
+    expect(page.entries.map((e) => e.message)).toEqual(expected);
+    expect(followed).toEqual(page.entries);
+    const ids = page.entries.map((e) => Number(e.id));
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(new Set(ids).size).toBe(ids.length);
+
+    const after = await logs.page({
+      deploymentIds: ["d1"],
+      sources: ["runtime"],
+      since: page.entries[9]?.id,
+      limit: 5,
+    });
+    expect(after.entries.map((e) => e.message)).toEqual(expected.slice(10, 15));
+    expect(after.nextSince).toBe(after.entries[4]?.id);
+  });
+
+  it("cuts a line longer than 16 KiB", async () => {
+    logs.append({ deploymentId: "d1", source: "runtime", stream: "stdout", message: "x".repeat(20_000) });
+    const page = await logs.page({ deploymentIds: ["d1"], sources: ["runtime"], limit: 10 });
+    expect(page.entries[0]?.message.length).toBeLessThan(16_500);
+    expect(page.entries[0]?.message.endsWith("[cut]")).toBe(true);
+  });
+});
