@@ -52,6 +52,9 @@ export interface PipelineOptions {
   buildEnv?(deployment: DeploymentRow): Promise<Record<string, string>>;
 }
 
+/** What resolveSiteConfig reads; a static upload needs nothing else copied out of the blob store. */
+const CONFIG_FILES: ReadonlySet<string> = new Set([SITE_CONFIG_FILE, "package.json", "package-lock.json"]);
+
 export interface Pipeline {
   enqueue(id: string): void;
   cancel(id: string, by: string): Promise<boolean>;
@@ -110,7 +113,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       await mkdir(work, { recursive: true });
 
       const source = JSON.parse(row.source_json) as DeploymentSourceInfo;
-      if (source.type === "upload") await materialize(id, work);
+      // An upload is first laid out only as far as deciding what to do with it needs.
+      if (source.type === "upload") await materialize(id, work, CONFIG_FILES);
       else {
         const commit = await checkoutGit(source.url, source.ref, work, signal);
         const updated = { ...source, ...commit };
@@ -123,6 +127,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       }
 
       const cfg = await resolveSiteConfig(work);
+      const servedAsUploaded = cfg.output === "." && !cfg.install && !cfg.build && !cfg.start;
+      if (source.type === "upload" && !servedAsUploaded) await materialize(id, work);
       system(id, `Config from ${cfg.source}: ${describeConfig(cfg)}`);
       const env = await buildEnvironment(row, work);
       for (const command of [cfg.install, cfg.build]) {
@@ -183,8 +189,11 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     }
   }
 
-  async function materialize(id: string, work: string): Promise<void> {
-    const files = await db.selectFrom("deployment_files").selectAll().where("deployment_id", "=", id).execute();
+  /** Copies the upload's files (or only those named in `only`) from the blob store into `work`. */
+  async function materialize(id: string, work: string, only?: ReadonlySet<string>): Promise<void> {
+    let q = db.selectFrom("deployment_files").selectAll().where("deployment_id", "=", id);
+    if (only) q = q.where("path", "in", [...only]);
+    const files = await q.execute();
     const root = path.resolve(work);
     for (const f of files) {
       const dest = path.resolve(root, f.path);
