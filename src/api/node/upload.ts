@@ -79,7 +79,7 @@ export async function deployDirectory(
   progress.uploadBytes = toUpload.reduce((n, f) => n + f.size, 0);
   report();
 
-  await mapLimit(toUpload, opts.concurrency ?? 8, async (file) => {
+  await mapLimit(toUpload, opts.concurrency ?? 16, async (file) => {
     await withRetries(opts.retries ?? 3, () =>
       client.putBlob(
         file.sha256,
