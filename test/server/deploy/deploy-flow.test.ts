@@ -309,3 +309,32 @@ describe("cancel", () => {
     });
   });
 });
+
+describe("deleting a site", () => {
+  it("stops its running instances and its URLs stop answering", async () => {
+    await client.createSite({ name: "doomed" });
+    const { deployment } = await deployDirectory(client, {
+      dir: path.join(examples, "node-server"),
+      siteName: "doomed",
+      production: true,
+    });
+    const d = await waitFinished(deployment.id);
+    const site = await client.getSite({ siteName: "doomed" });
+    const { pid } = JSON.parse((await fetchSiteUrl(site.productionUrl as string, "/")).text) as { pid: number };
+    await client.deleteSite({ siteName: "doomed" });
+
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(alive()).toBe(false);
+    expect((await fetchSiteUrl(site.productionUrl as string, "/")).status).toBe(404);
+    expect((await fetchSiteUrl(d.url as string, "/")).status).toBe(404);
+    expect(await client.getDeployment({ deploymentId: d.id }).catch((e) => e)).toMatchObject({ code: "not_found" });
+  });
+});
