@@ -92,17 +92,23 @@ describe("device flow", () => {
   });
 });
 
+/** A default profile for the test server holding a real refresh token and the given (bad) access token. */
+async function signedInProfile(configDir: string, accessToken: string): Promise<Record<string, string>> {
+  const env = { XDG_CONFIG_HOME: configDir, DECO_HOSTING_KEYCHAIN: "off" };
+  const code = await requestDeviceCode(server.url);
+  await approve(code.userCode);
+  const tokens = await pollForToken(server.url, code);
+  const setup = await Session.open({}, env);
+  await setup.updateProfile({ apiUrl: server.url }, { makeCurrent: true });
+  await setup.store.set("default", { accessToken, refreshToken: tokens.refreshToken });
+  return env;
+}
+
 describe("stored credentials", () => {
   it("refresh the access token on a 401 and store the new tokens", async () => {
     const configDir = await mkdtemp(join(tmpdir(), "deco-hosting-cli-"));
     try {
-      const env = { XDG_CONFIG_HOME: configDir, DECO_HOSTING_KEYCHAIN: "off" };
-      const code = await requestDeviceCode(server.url);
-      await approve(code.userCode);
-      const tokens = await pollForToken(server.url, code);
-      const setup = await Session.open({}, env);
-      await setup.updateProfile({ apiUrl: server.url }, { makeCurrent: true });
-      await setup.store.set("default", { accessToken: "not-a-valid-token", refreshToken: tokens.refreshToken });
+      const env = await signedInProfile(configDir, "not-a-valid-token");
 
       const session = await Session.open({}, env);
       const { client } = await connect(session);
@@ -119,13 +125,7 @@ describe("stored credentials", () => {
   it("two processes refreshing at once take turns, so the rotating refresh token is spent once", async () => {
     const configDir = await mkdtemp(join(tmpdir(), "deco-hosting-cli-"));
     try {
-      const env = { XDG_CONFIG_HOME: configDir, DECO_HOSTING_KEYCHAIN: "off" };
-      const code = await requestDeviceCode(server.url);
-      await approve(code.userCode);
-      const tokens = await pollForToken(server.url, code);
-      const setup = await Session.open({}, env);
-      await setup.updateProfile({ apiUrl: server.url }, { makeCurrent: true });
-      await setup.store.set("default", { accessToken: "stale", refreshToken: tokens.refreshToken });
+      const env = await signedInProfile(configDir, "stale");
 
       const clients = await Promise.all([1, 2, 3].map(async () => (await connect(await Session.open({}, env))).client));
       const answers = await Promise.all(clients.map((c) => c.whoami()));
