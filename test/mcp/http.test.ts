@@ -88,6 +88,28 @@ describe("/mcp over streamable HTTP", () => {
     expect(get.headers.get("allow")).toBe("POST");
   });
 
+  it("refuses a body over 1 MiB with 413 and creates nothing", async () => {
+    const before = await siteNames();
+    const huge = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "CREATE_SITE", arguments: { name: "too-big", padding: "x".repeat(2 * 1024 * 1024) } },
+    });
+    const res = await fetch(`${server.url}/mcp`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${server.ownerToken}`,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      },
+      body: huge,
+    });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: { code: "payload_too_large", hint: expect.any(String) } });
+    expect(await siteNames()).toEqual(before);
+  });
+
   it("lists the served part of the binding, without DEPLOY's local directory", async () => {
     const { tools } = await (await mcpAs(server.ownerToken)).listTools();
     const served = Object.values(operations).filter((o) => o.binding && !PLANNED_OPERATIONS.has(o.name as never));

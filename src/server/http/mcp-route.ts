@@ -2,6 +2,7 @@
 // process (mesh cloud workspaces). Bearer auth only; each tool call then goes through this
 // app in-process with the caller's token, so it passes the same access gate as /v1.
 import type { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { HostingClient } from "../../api/client.js";
 import { HostingError } from "../../api/errors.js";
 import { createHttpTransport } from "../../api/transports.js";
@@ -9,11 +10,13 @@ import { TEAM_HEADER } from "../auth/access-middleware.js";
 import { authenticate } from "../auth/authenticate.js";
 import type { AppEnv, ServerContext } from "../context.js";
 import { SERVER_VERSION } from "../version.js";
+import { MAX_JSON_BODY_BYTES, payloadTooLarge } from "./errors.js";
 
 export const MCP_PATH = "/mcp";
 
 export function registerMcpRoute(app: Hono<AppEnv>, server: ServerContext): void {
-  app.all(MCP_PATH, async (c) => {
+  const limit = bodyLimit({ maxSize: MAX_JSON_BODY_BYTES, onError: payloadTooLarge });
+  app.all(MCP_PATH, limit, async (c) => {
     if (c.req.method !== "POST") {
       c.header("Allow", "POST");
       throw new HostingError(
