@@ -73,11 +73,25 @@ export function createLogStore(db: Db): LogStore {
     const batch = pending;
     pending = [];
     if (batch.length === 0) return;
-    const ids = insertAll(batch);
+    let ids: Array<number | null>;
+    try {
+      ids = insertAll(batch);
+    } catch {
+      // A line of a deployment deleted meanwhile breaks its foreign key: keep the others.
+      ids = batch.map((l) => {
+        try {
+          return Number(insertOne.run(l.deploymentId, l.source, l.stream, l.message, l.ts).lastInsertRowid);
+        } catch {
+          return null;
+        }
+      });
+    }
     if (followers.size === 0) return;
     batch.forEach((l, i) => {
+      const id = ids[i];
+      if (id === null || id === undefined) return;
       const entry: LogEntry = {
-        id: String(ids[i]),
+        id: String(id),
         timestamp: l.ts,
         source: l.source,
         stream: l.stream,

@@ -58,6 +58,23 @@ describe("logStore", () => {
     expect(after.nextSince).toBe(after.entries[4]?.id);
   });
 
+  it("keeps a batch's other lines when one belongs to a deployment that no longer exists", async () => {
+    sqliteOf(db)?.pragma("foreign_keys = ON");
+    const sqlite = sqliteOf(db);
+    sqlite?.exec("INSERT INTO teams (id, slug, name, created_at) VALUES ('t', 't', 'T', 'now')");
+    sqlite?.exec("INSERT INTO sites (id, team_id, name, created_at, updated_at) VALUES ('s', 't', 's', 'now', 'now')");
+    sqlite?.exec(
+      "INSERT INTO deployments (id, site_id, state, target, source_json, created_by, created_at, updated_at) VALUES ('live', 's', 'ready', 'preview', '{}', 'x', 'now', 'now')",
+    );
+    for (let i = 0; i < 100; i++)
+      logs.append({ deploymentId: "live", source: "runtime", stream: "stdout", message: `ok ${i}` });
+    logs.append({ deploymentId: "gone", source: "runtime", stream: "stdout", message: "orphan" });
+    await logs.flush();
+    const page = await logs.page({ deploymentIds: ["live", "gone"], sources: ["runtime"], limit: 1000 });
+    expect(page.entries).toHaveLength(100);
+    expect(page.entries.map((e) => e.message)).not.toContain("orphan");
+  });
+
   it("cuts a line longer than 16 KiB", async () => {
     logs.append({ deploymentId: "d1", source: "runtime", stream: "stdout", message: "x".repeat(20_000) });
     const page = await logs.page({ deploymentIds: ["d1"], sources: ["runtime"], limit: 10 });
