@@ -338,3 +338,44 @@ describe("deleting a site", () => {
     expect(await client.getDeployment({ deploymentId: d.id }).catch((e) => e)).toMatchObject({ code: "not_found" });
   });
 });
+
+describe("upload retries", () => {
+  it("retries a blob upload that failed on the way, and gives up on one the server refuses", async () => {
+    await client.createSite({ name: "flaky" });
+    const dir = path.join(work, "flaky");
+    await cp(path.join(examples, "static-site"), dir, { recursive: true });
+    await writeFile(path.join(dir, "fresh.txt"), `fresh ${Date.now()}`);
+    const { createHttpTransport } = await import("../../../src/api/transports.js");
+    const { HostingClient } = await import("../../../src/api/client.js");
+    const { HostingError } = await import("../../../src/api/errors.js");
+    const real = createHttpTransport({ baseUrl: server.url, getToken: () => server.ownerToken });
+    // The network drops the first attempt of every blob; the real server sees the rest.
+    const attempts = new Map<string, number>();
+    const flaky = new HostingClient({
+      ...real,
+      async putBlob(sha, body, size, opts) {
+        const n = (attempts.get(sha) ?? 0) + 1;
+        attempts.set(sha, n);
+        if (n === 1) throw new HostingError("unavailable", "connection reset");
+        return real.putBlob?.(sha, body, size, opts);
+      },
+    });
+    const { deployment, upload } = await deployDirectory(flaky, { dir, siteName: "flaky" });
+    expect(upload.uploadedFiles).toBeGreaterThan(0);
+    expect([...attempts.values()].every((n) => n === 2)).toBe(true);
+    expect((await waitFinished(deployment.id)).state).toBe("ready");
+
+    await writeFile(path.join(dir, "another.txt"), `another ${Date.now()}`);
+    let refused = 0;
+    const refusing = new HostingClient({
+      ...real,
+      async putBlob() {
+        refused++;
+        throw new HostingError("invalid_input", "the uploaded bytes hash to something else");
+      },
+    });
+    const err = await deployDirectory(refusing, { dir, siteName: "flaky" }).catch((e) => e);
+    expect(err).toMatchObject({ code: "invalid_input" });
+    expect(refused).toBe(1); // not retried: the server said no, the network did not fail
+  });
+});
