@@ -5,7 +5,16 @@ import type { CallOptions, Transport } from "./client.js";
 import { HostingError } from "./errors.js";
 import { readEventStream, type StreamEvent } from "./sse.js";
 
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+/** What the transports read of a fetch response; the global Response is one. */
+export interface FetchResponse {
+  status: number;
+  ok: boolean;
+  body: ReadableStream<Uint8Array> | null;
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+}
+
+export type FetchLike = (url: string, init: RequestInit) => Promise<FetchResponse>;
 
 export interface HttpTransportOptions {
   baseUrl: string;
@@ -63,7 +72,7 @@ export function createHttpTransport(opts: HttpTransportOptions): Transport {
       const headers = await headersFor("application/json", contentType);
       const init: RequestInit & { duplex?: "half" } = { method, headers, body: body(), signal };
       if (init.body && typeof (init.body as ReadableStream).getReader === "function") init.duplex = "half";
-      let res: Response;
+      let res: FetchResponse;
       try {
         res = await doFetch(`${base}${pathAndQuery}`, init);
       } catch (err) {
@@ -102,7 +111,7 @@ export function createHttpTransport(opts: HttpTransportOptions): Transport {
       for (let attempt = 0; ; ) {
         const headers = await headersFor("text/event-stream");
         if (lastId) headers["last-event-id"] = lastId;
-        let res: Response;
+        let res: FetchResponse;
         try {
           res = await doFetch(`${base}${req.path}?${req.query}`, { method: "GET", headers, signal: callOpts?.signal });
         } catch (err) {

@@ -1,8 +1,9 @@
 // The OAuth side of the CLI: the device authorization grant (RFC 8628), refresh and revoke.
 import { setTimeout as delay } from "node:timers/promises";
 import { HostingError } from "../api/errors.js";
+import { nodeFetch } from "../api/node/http-fetch.js";
 import { DEVICE_CLIENT_ID as CLIENT_ID, DEVICE_CODE_GRANT_TYPE as DEVICE_GRANT } from "../api/oauth.js";
-import { type FetchLike, unreachable } from "../api/transports.js";
+import { type FetchLike, type FetchResponse, unreachable } from "../api/transports.js";
 import type { StoredTokens } from "./token-store.js";
 
 export interface DeviceCode {
@@ -33,8 +34,8 @@ async function postForm(
   form: Record<string, string>,
   deps: OAuthDeps,
 ): Promise<OAuthAnswer> {
-  const doFetch = deps.fetch ?? ((url, init) => fetch(url, init));
-  let res: Response;
+  const doFetch = deps.fetch ?? nodeFetch;
+  let res: FetchResponse;
   try {
     res = await doFetch(`${apiUrl}${path}`, {
       method: "POST",

@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { HostingError } from "../api/errors.js";
+import { nodeFetch } from "../api/node/http-fetch.js";
 import { readJson, withFileLock } from "./files.js";
 
 export const DEFAULT_LOCAL_PORT = 4700;
@@ -66,7 +67,7 @@ export async function readState(paths: LocalServerPaths): Promise<ServerState | 
 
 export async function isHealthy(url: string, timeoutMs = 1500): Promise<boolean> {
   try {
-    const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await nodeFetch(`${url}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
     const body = (await res.json()) as { ok?: unknown };
     return res.ok && body.ok === true;
   } catch {

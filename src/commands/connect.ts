@@ -2,6 +2,7 @@
 // (refreshed on 401), or the embedded local server with its owner token.
 import { HostingClient } from "../api/client.js";
 import { HostingError } from "../api/errors.js";
+import { nodeFetch } from "../api/node/http-fetch.js";
 import { createHttpTransport } from "../api/transports.js";
 import { ensureLocalServer, localServerPaths, readLocalToken } from "../auth/local-server.js";
 import type { Session } from "../auth/session.js";
@@ -36,6 +37,7 @@ export async function connect(session: Session, opts: ConnectOptions = {}): Prom
     getToken,
     team: opts.withoutTeam ? undefined : connection.team,
     onUnauthorized: async () => (await session.refresh()) !== undefined,
+    fetch: nodeFetch,
     userAgent: `deco-hosting-cli/${CLI_VERSION}`,
   });
   // uploads and streams pass through; a rejected call gets a hint about where its token came from
@@ -62,5 +64,5 @@ export async function connect(session: Session, opts: ConnectOptions = {}): Prom
 
 /** A client for one API URL and token, outside any profile (e.g. right after login). */
 export function clientFor(apiUrl: string, token: string): HostingClient {
-  return new HostingClient(createHttpTransport({ baseUrl: apiUrl, getToken: () => token }));
+  return new HostingClient(createHttpTransport({ baseUrl: apiUrl, getToken: () => token, fetch: nodeFetch }));
 }
