@@ -31,13 +31,22 @@ const FLUSH_MS = 25;
 export interface LogStore {
   append(line: LogLine): void;
   page(q: LogQuery): Promise<{ entries: LogEntry[]; nextSince: string | null }>;
+  /** Drops the oldest lines of deployments over the per-deployment limit. */
+  prune(): Promise<void>;
   /** Calls `fn` with each new entry of these deployments and sources; returns the unsubscribe. */
   follow(q: Omit<LogQuery, "limit" | "since">, fn: Follower): () => void;
   flush(): Promise<void>;
   close(): Promise<void>;
 }
 
-export function createLogStore(db: Db): LogStore {
+export interface LogStoreOptions {
+  /** Lines kept per deployment; older ones are pruned about once a minute. */
+  maxLinesPerDeployment?: number;
+  pruneEveryMs?: number;
+}
+
+export function createLogStore(db: Db, opts: LogStoreOptions = {}): LogStore {
+  const maxLines = opts.maxLinesPerDeployment ?? 100_000;
   let pending: PendingLine[] = [];
   let timer: NodeJS.Timeout | null = null;
   let flushing: Promise<void> = Promise.resolve();
@@ -73,6 +82,7 @@ export function createLogStore(db: Db): LogStore {
     const batch = pending;
     pending = [];
     if (batch.length === 0) return;
+    for (const l of batch) touched.add(l.deploymentId);
     let ids: Array<number | null>;
     try {
       ids = insertAll(batch);
@@ -103,6 +113,20 @@ export function createLogStore(db: Db): LogStore {
       }
     });
   };
+  // Only deployments that wrote since the last prune can have grown past the limit.
+  const touched = new Set<string>();
+  const pruneOne = sqlite.prepare(
+    "DELETE FROM logs WHERE deployment_id = ? AND id <= (SELECT id FROM logs WHERE deployment_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+  );
+  const prune = async () => {
+    await flush();
+    const ids = [...touched];
+    touched.clear();
+    for (const id of ids) pruneOne.run(id, id, maxLines);
+  };
+  const pruneTimer = setInterval(() => void prune().catch(() => {}), opts.pruneEveryMs ?? 60_000);
+  pruneTimer.unref();
+
   const flush = () => {
     flushing = flushing.then(writeBatch, writeBatch);
     return flushing;
@@ -136,7 +160,9 @@ export function createLogStore(db: Db): LogStore {
       return () => followers.delete(f);
     },
     flush,
+    prune,
     async close() {
+      clearInterval(pruneTimer);
       if (timer) clearTimeout(timer);
       await flush();
       followers.clear();

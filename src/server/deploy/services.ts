@@ -21,6 +21,8 @@ export interface DeployOptions {
   buildConcurrency?: number;
   allowFileGitUrls?: boolean;
   uploadLimits?: Partial<UploadLimits>;
+  /** Log lines kept per deployment (default 100,000); older ones are pruned. */
+  logLinesPerDeployment?: number;
   onRequestDone?(metric: EdgeRequestMetric): void;
 }
 
@@ -41,7 +43,9 @@ export interface DeployServices {
 
 export async function startDeployServices(db: Db, dataDir: string, opts: DeployOptions): Promise<DeployServices> {
   const blobs = createBlobStore(dataDir);
-  const logs = createLogStore(db);
+  const logs = createLogStore(db, {
+    ...(opts.logLinesPerDeployment ? { maxLinesPerDeployment: opts.logLinesPerDeployment } : {}),
+  });
   const events = new EventEmitter<DeployEvents>();
   events.setMaxListeners(0);
   const appDir = (id: string) => path.join(dataDir, "apps", id);

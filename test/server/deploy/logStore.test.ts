@@ -75,6 +75,23 @@ describe("logStore", () => {
     expect(page.entries.map((e) => e.message)).not.toContain("orphan");
   });
 
+  it("prunes each deployment down to its newest lines", async () => {
+    const small = createLogStore(db, { maxLinesPerDeployment: 50 });
+    try {
+      for (let i = 0; i < 120; i++)
+        small.append({ deploymentId: "big", source: "runtime", stream: "stdout", message: `b${i}` });
+      for (let i = 0; i < 10; i++)
+        small.append({ deploymentId: "small", source: "build", stream: "stdout", message: `s${i}` });
+      await small.prune();
+      const big = await small.page({ deploymentIds: ["big"], sources: ["runtime"], limit: 1000 });
+      expect(big.entries.map((e) => e.message)).toEqual(Array.from({ length: 50 }, (_, i) => `b${i + 70}`));
+      const kept = await small.page({ deploymentIds: ["small"], sources: ["build"], limit: 1000 });
+      expect(kept.entries).toHaveLength(10);
+    } finally {
+      await small.close();
+    }
+  });
+
   it("cuts a line longer than 16 KiB", async () => {
     logs.append({ deploymentId: "d1", source: "runtime", stream: "stdout", message: "x".repeat(20_000) });
     const page = await logs.page({ deploymentIds: ["d1"], sources: ["runtime"], limit: 10 });
