@@ -1,12 +1,11 @@
 // Reads of deployments as the API shows them, always through the team that owns the site,
 // so another team's deployment is simply not found.
 import { HostingError } from "../../api/errors.js";
-import type { Deployment } from "../../api/schemas.js";
 import type { TeamRow } from "../auth/accounts.js";
 import type { SiteRow, SiteServing } from "../sites.js";
 import type { Db } from "../store/db.js";
 import type { SiteUrls } from "../urls.js";
-import { type DeploymentRow, toDeployment, UNFINISHED } from "./deployments.js";
+import { type DeploymentRow, UNFINISHED } from "./deployments.js";
 
 export async function findDeployment(
   db: Db,
@@ -50,8 +49,4 @@ export async function siteServing(db: Db, urls: SiteUrls, site: SiteRow): Promis
   else if (site.production_deployment_id) status = "live";
   else if (latest?.state === "error") status = "error";
   return { status, productionUrl };
-}
-
-export function deploymentView(row: DeploymentRow, site: SiteRow, urls: SiteUrls): Deployment {
-  return toDeployment(row, site, urls);
 }

@@ -2,7 +2,7 @@
 // instances of server deployments (started on first need, health-gated, restarted by the
 // supervisor), and the production alias that promote and rollback move. Moving the alias
 // is one row update; the old instance drains before it stops, so no request is dropped.
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { HostingError } from "../../api/errors.js";
 import { nowIso } from "../auth/secrets.js";

@@ -1,8 +1,14 @@
 import { HostingError } from "../../api/errors.js";
 import type { LogEntry } from "../../api/schemas.js";
-import { type DeploymentRow, insertGitDeployment, insertUploadDeployment, UNFINISHED } from "../deploy/deployments.js";
+import {
+  type DeploymentRow,
+  insertGitDeployment,
+  insertUploadDeployment,
+  toDeployment,
+  UNFINISHED,
+} from "../deploy/deployments.js";
 import type { LogSource } from "../deploy/logStore.js";
-import { deploymentView, findDeployment } from "../deploy/queries.js";
+import { findDeployment } from "../deploy/queries.js";
 import { sseResponse, wantsEventStream } from "../http/sse.js";
 import { getSite } from "../sites.js";
 import { actingTeam, type HandlerContext, type HandlerTable } from "./handler.js";
@@ -83,7 +89,7 @@ export const deploymentHandlers: HandlerTable = {
       row = await insertGitDeployment(db, site, { url: git.url, ref: git.ref ?? null, ...common });
     }
     deploy.pipeline.enqueue(row.id);
-    return deploymentView(row, site, deploy.urls);
+    return toDeployment(row, site, deploy.urls);
   },
 
   async LIST_DEPLOYMENTS(ctx, input) {
@@ -108,7 +114,7 @@ export const deploymentHandlers: HandlerTable = {
     const rows = await q.execute();
     const page = rows.slice(0, input.limit);
     return {
-      deployments: page.map((r) => deploymentView(r, site, deploy.urls)),
+      deployments: page.map((r) => toDeployment(r, site, deploy.urls)),
       nextBefore: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null,
     };
   },
@@ -116,7 +122,7 @@ export const deploymentHandlers: HandlerTable = {
   async GET_DEPLOYMENT(ctx, input) {
     const { team } = actingTeam(ctx);
     const { row, site } = await findDeployment(ctx.server.db, team, input.deploymentId);
-    return deploymentView(row, site, ctx.server.deploy.urls);
+    return toDeployment(row, site, ctx.server.deploy.urls);
   },
 
   async PROMOTE_DEPLOYMENT(ctx, input) {
@@ -131,7 +137,7 @@ export const deploymentHandlers: HandlerTable = {
     }
     await deploy.runtime.promote(row, actor(ctx));
     const fresh = await findDeployment(db, team, row.id);
-    return deploymentView(fresh.row, fresh.site, deploy.urls);
+    return toDeployment(fresh.row, fresh.site, deploy.urls);
   },
 
   async ROLLBACK_DEPLOYMENT(ctx, input) {
@@ -140,7 +146,7 @@ export const deploymentHandlers: HandlerTable = {
     const site = await getSite(db, team, input.siteName);
     const row = await deploy.runtime.rollback(site, input.deploymentId, actor(ctx));
     const fresh = await findDeployment(db, team, row.id);
-    return deploymentView(fresh.row, fresh.site, deploy.urls);
+    return toDeployment(fresh.row, fresh.site, deploy.urls);
   },
 
   async CANCEL_DEPLOYMENT(ctx, input) {
@@ -160,7 +166,7 @@ export const deploymentHandlers: HandlerTable = {
       await deploy.pipeline.cancel(row.id, actor(ctx));
     }
     const fresh = await findDeployment(db, team, row.id);
-    return deploymentView(fresh.row, fresh.site, deploy.urls);
+    return toDeployment(fresh.row, fresh.site, deploy.urls);
   },
 
   async GET_DEPLOYMENT_LOGS(ctx, input) {

@@ -1,4 +1,5 @@
-import { deploymentView, latestDeployment, siteServing } from "../deploy/queries.js";
+import { toDeployment } from "../deploy/deployments.js";
+import { latestDeployment, siteServing } from "../deploy/queries.js";
 import { createSite, deleteSite, getSite, listSites, toSite } from "../sites.js";
 import { actingTeam, type HandlerTable } from "./handler.js";
 
@@ -19,7 +20,7 @@ export const siteHandlers: HandlerTable = {
       ...toSite(row, team, await siteServing(db, deploy.urls, row)),
       environments: [],
       domains: [],
-      latestDeployment: latest ? deploymentView(latest, row, deploy.urls) : null,
+      latestDeployment: latest ? toDeployment(latest, row, deploy.urls) : null,
     };
   },
 
