@@ -1,6 +1,7 @@
 // Deployments through the SDK against the real server: upload negotiation, the pipeline,
 // the edge, promote/rollback, logs and the bad inputs that must change nothing.
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -323,10 +324,11 @@ describe("deleting a site", () => {
     const { pid } = JSON.parse((await fetchSiteUrl(site.productionUrl as string, "/")).text) as { pid: number };
     await client.deleteSite({ siteName: "doomed" });
 
+    // gone, or a zombie waiting to be reaped: either way it no longer runs
     const alive = () => {
       try {
-        process.kill(pid, 0);
-        return true;
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
       } catch {
         return false;
       }
