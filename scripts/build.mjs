@@ -25,6 +25,11 @@ await writeFile(
   new URL("../dist/version.js", import.meta.url),
   `export const version = ${JSON.stringify(pkg.version)};\n`,
 );
+// The bridge runs inside app sandboxes from a read-only bind, as the plain file it is.
+await cp(
+  new URL("../src/server/platform/local/connect-bridge.mjs", import.meta.url),
+  new URL("../dist/connect-bridge.mjs", import.meta.url),
+);
 // The edge's error pages are files (read once at start), not strings in the bundle.
 await cp(new URL("../src/server/edge/pages", import.meta.url), new URL("../dist/edge-pages", import.meta.url), {
   recursive: true,

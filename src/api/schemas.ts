@@ -138,6 +138,10 @@ export const Deployment = z.object({
   createdBy: z.string(),
   createdAt: Timestamp,
   readyAt: Timestamp.nullable(),
+  sandboxed: z
+    .boolean()
+    .nullable()
+    .describe("Whether its build and app ran in the server's sandbox; null while none of its code has run"),
 });
 export type Deployment = z.infer<typeof Deployment>;
 

@@ -43,6 +43,21 @@ export interface ServerState {
   edgePort?: number;
   dataDir: string;
   startedAt: string;
+  /** How the server keeps tenant code in (platform/local/sandbox.ts's Isolation). */
+  isolation?: LocalIsolation;
+}
+
+/** The part of the server's isolation report that status shows. */
+export interface LocalIsolation {
+  sandbox: "bubblewrap" | "none";
+  unavailable: string | null;
+  namespaces: string[];
+  uidPerSite: boolean;
+  noNewPrivs: boolean;
+  capabilities: string;
+  cgroups: string | null;
+  rlimits: string[];
+  limits: { app: object; build: object };
 }
 
 export interface LocalServerStatus {
@@ -54,6 +69,7 @@ export interface LocalServerStatus {
   dataDir: string;
   startedAt: string | null;
   logFile: string;
+  isolation: LocalIsolation | null;
 }
 
 export async function readState(paths: LocalServerPaths): Promise<ServerState | undefined> {
@@ -95,6 +111,7 @@ export async function localServerStatus(paths: LocalServerPaths): Promise<LocalS
     dataDir: paths.dataDir,
     startedAt: running ? state.startedAt : null,
     logFile: paths.logFile,
+    isolation: running ? (state.isolation ?? null) : null,
   };
 }
 

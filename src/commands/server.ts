@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
 import { HostingError } from "../api/errors.js";
-import type { LocalServerPaths } from "../auth/local-server.js";
+import type { LocalIsolation, LocalServerPaths } from "../auth/local-server.js";
 import type { CommandContext } from "./context.js";
 import type { Output } from "./output.js";
 
@@ -24,6 +24,8 @@ export interface ServerOptions {
   ownerEmail?: string;
   stateFile?: string;
   localTokenFile?: string;
+  /** commander's name for --no-sandbox: false when it was passed. */
+  sandbox?: boolean;
 }
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -37,8 +39,12 @@ export function register(program: Command, ctx: CommandContext): void {
     .option("--public-url <url>", "URL people reach this server at, for links")
     .option("--owner-email <email>", "email of the owner created on first start")
     .option("--state-file <file>", "where to write {pid,url,port} while running (default <data-dir>/server.json)")
-    .option("--local-token-file <file>", "where to write an owner API key (default <data-dir>/local-token)")
+    .option("--local-token-file <file>", "write an owner API key there (0600) on first start; off unless given")
     .option("--allow-local-git", "let deployments clone file:// git URLs (this machine's repositories)")
+    .option(
+      "--no-sandbox",
+      "run builds and apps without bubblewrap, as this user (only where you trust every deployer)",
+    )
     .action(async (opts: ServerOptions, cmd: Command) => {
       const out = await ctx.output(cmd);
       await runServer(opts, { out, env: ctx.env, onInterrupt: (fn) => ctx.onInterrupt(fn) });
@@ -99,7 +105,10 @@ export async function runServer(opts: ServerOptions, { out, env, onInterrupt }: 
       publicUrl: opts.publicUrl,
       ownerEmail: opts.ownerEmail,
       stateFile: opts.stateFile ?? paths.stateFile,
-      localTokenFile: opts.localTokenFile ?? paths.tokenFile,
+      // A shared server's owner key is not written to disk unless asked; the embedded
+      // default asks for it (auth/local-server.ts).
+      ...(opts.localTokenFile ? { localTokenFile: opts.localTokenFile } : {}),
+      noSandbox: opts.sandbox === false,
       log: (line) => process.stderr.write(`${line}\n`),
     });
   } catch (err) {
@@ -128,10 +137,12 @@ export async function runServer(opts: ServerOptions, { out, env, onInterrupt }: 
       edgePort: running.edgePort,
       dataDir: paths.dataDir,
       pid: process.pid,
+      isolation: running.isolation,
     },
     (r) =>
-      `deco-hosting server listening on ${out.style("cyan", r.url)}; sites at http://<site>.localhost:${r.edgePort} (data in ${r.dataDir}); Ctrl-C stops it`,
+      `deco-hosting server listening on ${out.style("cyan", r.url)}; sites at http://<site>.localhost:${r.edgePort} (data in ${r.dataDir}); ${describeIsolation(r.isolation)}; Ctrl-C stops it`,
   );
+  if (running.isolation.unavailable) out.note(`Warning: ${running.isolation.unavailable}`);
   await closed;
 }
 
@@ -171,6 +182,16 @@ export async function runServerStatus(_opts: object, { out, paths }: { out: Outp
       ["Started", s.startedAt],
       ["Data", s.dataDir],
       ["Log", s.logFile],
+      ["Isolation", s.isolation ? describeIsolation(s.isolation) : null],
     ]),
   );
+}
+
+function describeIsolation(i: LocalIsolation): string {
+  if (i.unavailable) return "builds and apps cannot run: no sandbox (see the warning)";
+  if (i.sandbox === "none") return "no sandbox (--no-sandbox): builds and apps run as this user";
+  const parts = [`bubblewrap (${i.namespaces.join(", ")} namespaces)`];
+  if (i.uidPerSite) parts.push("a uid per site");
+  parts.push(i.cgroups ? `cgroup ${i.cgroups} limits` : `rlimits (${i.rlimits.join(", ")})`);
+  return `sandbox: ${parts.join(", ")}`;
 }

@@ -8,6 +8,7 @@ import type { ServerContext } from "./context.js";
 import { type DeployOptions, type DeployServices, startDeployServices } from "./deploy/services.js";
 import { bootstrapOwner, DEFAULT_OWNER_EMAIL, ensureLocalToken } from "./first-run.js";
 import { createApp } from "./http/app.js";
+import type { Isolation } from "./platform/local/sandbox.js";
 import { openDatabase } from "./store/db.js";
 
 export interface StartServerOptions extends DeployOptions {
@@ -43,6 +44,8 @@ export interface RunningServer {
   edgePort: number;
   /** The first owner's one-time sign-in link, only on the first start of a data dir. */
   firstRunSignInUrl: string | null;
+  /** How tenant code is kept in. */
+  isolation: Isolation;
   close(): Promise<void>;
 }
 
@@ -53,6 +56,7 @@ export interface ServerState {
   edgePort: number;
   dataDir: string;
   startedAt: string;
+  isolation: Isolation;
 }
 
 export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
@@ -110,6 +114,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
         edgePort: deploy.edge.port,
         dataDir: opts.dataDir,
         startedAt: new Date().toISOString(),
+        isolation: deploy.sandbox.isolation,
       });
   } catch (err) {
     await stop(http);
@@ -126,6 +131,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     edgeUrl: deploy.edge.url,
     edgePort: deploy.edge.port,
     firstRunSignInUrl,
+    isolation: deploy.sandbox.isolation,
     close() {
       closing ??= (async () => {
         await stop(http);

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { HostingClient } from "../../src/api/client.js";
 import { createHttpTransport } from "../../src/api/transports.js";
 import { type StartServerOptions, startServer } from "../../src/server/index.js";
+import type { Isolation } from "../../src/server/platform/local/sandbox.js";
 
 export interface TestServer {
   url: string;
@@ -16,6 +17,7 @@ export interface TestServer {
   ownerToken: string;
   /** The first owner's one-time browser sign-in link. */
   signInUrl: string;
+  isolation: Isolation;
   close(): Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export async function startTestServer(
       dataDir,
       ownerToken,
       signInUrl: server.firstRunSignInUrl ?? "",
+      isolation: server.isolation,
       async close() {
         try {
           await server.close();

@@ -1,13 +1,14 @@
-// Runs one build step (install or build command) in a deployment's work dir: its own
-// process group so a timeout or a cancel stops the whole tree, a scoped environment, and
-// every line of stdout and stderr handed to the caller as it comes.
-import { spawn } from "node:child_process";
+// Runs one build step (install or build command) in a deployment's work dir, in the sandbox:
+// its own process group (and pid namespace) so a timeout or a cancel stops the whole tree, a
+// scoped environment, and every line of stdout and stderr handed to the caller as it comes.
 import { createInterface } from "node:readline";
+import { killGroup, type Sandbox, type SandboxSpec } from "../platform/local/sandbox.js";
 
 export interface BuildStep {
   command: string;
-  cwd: string;
-  env: Record<string, string>;
+  sandbox: Sandbox;
+  /** Where and as whom it runs; the command becomes its argv. */
+  spec: Omit<SandboxSpec, "argv">;
   timeoutMs: number;
   signal: AbortSignal;
   onLine(stream: "stdout" | "stderr", line: string): void;
@@ -26,18 +27,14 @@ export class BuildStepError extends Error {
 
 const KILL_GRACE_MS = 3000;
 
-export function runBuildStep(step: BuildStep): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (step.signal.aborted) {
-      reject(new BuildStepError("canceled", true));
-      return;
-    }
-    const child = spawn("/bin/sh", ["-c", step.command], {
-      cwd: step.cwd,
-      env: step.env,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
+export async function runBuildStep(step: BuildStep): Promise<void> {
+  if (step.signal.aborted) throw new BuildStepError("canceled", true);
+  const { child, cleanup } = await step.sandbox
+    .spawn({ ...step.spec, argv: ["/bin/sh", "-c", step.command] }, ["ignore", "pipe", "pipe"])
+    .catch((error: Error) => {
+      throw new BuildStepError(error.message);
     });
+  return new Promise<void>((resolve, reject) => {
     let stopping: "timeout" | "canceled" | null = null;
     const stop = (why: "timeout" | "canceled") => {
       if (stopping || child.exitCode !== null) return;
@@ -54,7 +51,10 @@ export function runBuildStep(step: BuildStep): Promise<void> {
       (["stdout", "stderr"] as const).map(
         (name) =>
           new Promise<void>((done) => {
-            const rl = createInterface({ input: child[name], crlfDelay: Number.POSITIVE_INFINITY });
+            const rl = createInterface({
+              input: child[name] as NodeJS.ReadableStream,
+              crlfDelay: Number.POSITIVE_INFINITY,
+            });
             rl.on("line", (line) => step.onLine(name, line));
             rl.on("close", done);
           }),
@@ -68,6 +68,7 @@ export function runBuildStep(step: BuildStep): Promise<void> {
     });
     child.on("close", (code, sig) => {
       clearTimeout(timer);
+      void cleanup();
       step.signal.removeEventListener("abort", onAbort);
       void streamsDone.then(() => {
         if (stopping === "canceled") reject(new BuildStepError("canceled", true));
@@ -83,14 +84,4 @@ export function runBuildStep(step: BuildStep): Promise<void> {
       });
     });
   });
-}
-
-/** Signals a whole process group; a group that is gone already is fine. */
-export function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // already exited
-  }
 }

@@ -46,6 +46,7 @@ export function toDeployment(
     createdBy: row.created_by,
     createdAt: row.created_at,
     readyAt: row.ready_at,
+    sandboxed: row.sandboxed === null ? null : row.sandboxed === 1,
   };
 }
 
@@ -160,6 +161,7 @@ function newRow(
     environment: input.environment,
     state: "queued",
     reason: null,
+    sandboxed: null,
     target: input.production ? "production" : "preview",
     message: input.message,
     source_json: JSON.stringify(input.source),

@@ -2,14 +2,15 @@
 // building → deploying → ready, or to error / canceled with a reason. Every step is
 // persisted, so on boot `reconcile` resumes what was only queued and fails what a dead
 // server left half-done; nothing is ever left stuck.
-import { execFile } from "node:child_process";
 import { constants, createReadStream } from "node:fs";
-import { chmod, copyFile, mkdir, rename, rm } from "node:fs/promises";
+import { chmod, copyFile, mkdir, realpath, rename, rm } from "node:fs/promises";
 import path from "node:path";
-import { promisify } from "node:util";
+import { fileURLToPath } from "node:url";
 import { HostingError } from "../../api/errors.js";
 import { buildManifest, IGNORE_FILE } from "../../api/node/manifest.js";
 import { type DeploymentState, SITE_CONFIG_FILE } from "../../api/schemas.js";
+import type { Bind, Sandbox, SandboxSpec } from "../platform/local/sandbox.js";
+import { siteRunUid } from "../sites.js";
 import type { Db } from "../store/db.js";
 import type { BlobStore } from "./blobStore.js";
 import { BuildStepError, runBuildStep } from "./buildRunner.js";
@@ -23,8 +24,6 @@ import {
 import type { LogStore } from "./logStore.js";
 import { forgetPid, killRecorded, recordPid } from "./pidFiles.js";
 import { findOutputDir, type ResolvedSiteConfig, resolveSiteConfig } from "./siteConfig.js";
-
-const run = promisify(execFile);
 
 /** What the pipeline needs from the runtime that serves ready deployments. */
 export interface PipelineRuntime {
@@ -40,6 +39,8 @@ export interface PipelineOptions {
   logs: LogStore;
   dataDir: string;
   runtime: PipelineRuntime;
+  /** Where git, install and build commands run. */
+  sandbox: Sandbox;
   buildTimeoutMs?: number;
   concurrency?: number;
   /** Allow file:// git URLs (tests); off by default so tenants cannot read the server's disk. */
@@ -68,7 +69,7 @@ export interface Pipeline {
 }
 
 export function createPipeline(opts: PipelineOptions): Pipeline {
-  const { db, blobs, logs, dataDir } = opts;
+  const { db, blobs, logs, dataDir, sandbox } = opts;
   const concurrency = opts.concurrency ?? 2;
   const buildTimeoutMs = opts.buildTimeoutMs ?? 10 * 60_000;
   const queue: string[] = [];
@@ -110,13 +111,37 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       const row = (await getDeploymentRow(db, id)) as DeploymentRow;
       system(id, `Building deployment ${id}`);
       await rm(work, { recursive: true, force: true });
-      await mkdir(work, { recursive: true });
+      await mkdir(work, { recursive: true, mode: 0o700 });
+      const uid = await siteRunUid(db, row.site_id);
+      const home = `${work}.home`; // beside the work dir, so the build's caches are never served
+      const cache = path.join(dataDir, "cache", row.site_id); // one site's packages, never another's
+      const spec = (name: string): Omit<SandboxSpec, "argv" | "env"> => ({
+        name: `${name}-${id}`,
+        uid,
+        root: work,
+        writable: true,
+        home,
+        binds: [{ src: cache, dest: "/cache", writable: true }],
+        network: "host",
+        limits: sandbox.isolation.limits.build,
+        tmpBytes: 1024 * 1024 * 1024,
+      });
+      const tenantCodeRuns = async () => {
+        await db
+          .updateTable("deployments")
+          .set({ sandboxed: sandbox.isolation.sandbox === "bubblewrap" ? 1 : 0 })
+          .where("id", "=", id)
+          .execute();
+        for (const dir of [home, cache]) await mkdir(dir, { recursive: true, mode: 0o700 });
+        for (const dir of [work, home, cache]) await sandbox.ownTree(dir, uid);
+      };
 
       const source = JSON.parse(row.source_json) as DeploymentSourceInfo;
       // An upload is first laid out only as far as deciding what to do with it needs.
       if (source.type === "upload") await materialize(id, work, CONFIG_FILES);
       else {
-        const commit = await checkoutGit(source.url, source.ref, work, signal);
+        await tenantCodeRuns();
+        const commit = await checkoutGit(spec("git"), source.url, source.ref, signal);
         const updated = { ...source, ...commit };
         await db
           .updateTable("deployments")
@@ -130,14 +155,15 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       const servedAsUploaded = cfg.output === "." && !cfg.install && !cfg.build && !cfg.start;
       if (source.type === "upload" && !servedAsUploaded) await materialize(id, work);
       system(id, `Config from ${cfg.source}: ${describeConfig(cfg)}`);
-      const env = await buildEnvironment(row, work);
+      if (!servedAsUploaded) await tenantCodeRuns();
+      const env = await buildEnvironment(row);
       for (const command of [cfg.install, cfg.build]) {
         if (!command) continue;
         system(id, `$ ${command}`);
         await runBuildStep({
           command,
-          cwd: work,
-          env,
+          sandbox,
+          spec: { ...spec(command === cfg.install ? "install" : "build"), env },
           timeoutMs: buildTimeoutMs,
           signal,
           onLine: (stream, message) => logs.append({ deploymentId: id, source: "build", stream, message }),
@@ -206,7 +232,13 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     }
   }
 
-  async function checkoutGit(url: string, ref: string | null, work: string, signal: AbortSignal) {
+  /** Fetches one ref into the work dir, in the sandbox, and says which commit it was. */
+  async function checkoutGit(
+    spec: Omit<SandboxSpec, "argv" | "env">,
+    url: string,
+    ref: string | null,
+    signal: AbortSignal,
+  ) {
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
     const allowed = ["https", "http", "git", "ssh", ...(opts.allowFileGitUrls ? ["file"] : [])];
     if (!scheme || !allowed.includes(scheme)) {
@@ -214,36 +246,49 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
         hint: `Use one of: ${allowed.join(", ")}`,
       });
     }
-    const git = (...args: string[]) =>
-      run("git", args, { cwd: work, signal, env: { ...process.env, GIT_TERMINAL_PROMPT: "0" }, maxBuffer: 1 << 20 });
-    try {
-      await git("init", "-q");
-      await git("remote", "add", "origin", url);
-      await git("fetch", "-q", "--depth", "1", "origin", ref ?? "HEAD");
-      await git("checkout", "-q", "FETCH_HEAD");
-    } catch (err) {
-      const msg = String((err as { stderr?: string }).stderr ?? (err as Error).message)
-        .trim()
-        .split("\n")
-        .pop();
-      throw new Error(`git could not fetch ${ref ?? "the default branch"} of ${url}: ${msg}`);
+    const env: Record<string, string> = {
+      DH_GIT_URL: url,
+      DH_GIT_REF: ref ?? "HEAD",
+      GIT_TERMINAL_PROMPT: "0",
+      GIT_CONFIG_NOSYSTEM: "1",
+    };
+    const binds: Bind[] = [...(spec.binds ?? [])];
+    if (scheme === "file") {
+      // Allowed by the operator: the repository is shown to the sandbox, read-only, and git
+      // may read it although another user owns it.
+      const repo = fileURLToPath(url);
+      binds.push({ src: repo, dest: repo });
     }
-    const { stdout } = await git("log", "-1", "--format=%H%n%an <%ae>%n%s");
+    // URL and ref reach git as arguments after --end-of-options, never as options or shell words.
+    const script = [
+      ...(scheme === "file" ? ["git config --global --add safe.directory '*'"] : []),
+      "git init -q",
+      'git remote add origin "$DH_GIT_URL"',
+      'git fetch -q --depth 1 --end-of-options origin "$DH_GIT_REF"',
+      "git checkout -q FETCH_HEAD",
+      "git log -1 --format=%H%n%an%x20%x3c%ae%x3e%n%s",
+      "rm -rf .git",
+    ].join(" && ");
+    let stdout: string;
+    try {
+      stdout = await sandbox.exec(
+        { ...spec, binds, env, argv: ["/bin/sh", "-c", script] },
+        { signal, timeoutMs: buildTimeoutMs },
+      );
+    } catch (err) {
+      if (signal.aborted) throw new BuildStepError("canceled", true);
+      throw new Error(`git could not fetch ${ref ?? "the default branch"} of ${url}: ${(err as Error).message}`);
+    }
     const [commitSha = "", commitAuthor = "", commitMessage = ""] = stdout.split("\n");
-    await rm(path.join(work, ".git"), { recursive: true, force: true });
     return { commitSha, commitAuthor, commitMessage };
   }
 
-  async function buildEnvironment(row: DeploymentRow, work: string): Promise<Record<string, string>> {
-    const home = `${work}.home`; // beside the work dir, so the build's caches are never served
-    await mkdir(home, { recursive: true });
+  async function buildEnvironment(row: DeploymentRow): Promise<Record<string, string>> {
     const base: Record<string, string> = {
-      PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
-      HOME: home,
       CI: "1",
       DECO_HOSTING: "1",
       DECO_HOSTING_DEPLOYMENT_ID: row.id,
-      npm_config_cache: path.join(dataDir, "cache", "npm"),
+      npm_config_cache: "/cache/npm",
       npm_config_update_notifier: "false",
     };
     return { ...base, ...((await opts.buildEnv?.(row)) ?? {}) };
@@ -252,6 +297,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   /** Records the files a static deployment serves, putting built files in the blob store. */
   async function recordStaticOutput(row: DeploymentRow, work: string, cfg: ResolvedSiteConfig): Promise<number> {
     const out = await findOutputDir(work, cfg);
+    await requireInside(work, out);
     const own = new Set([SITE_CONFIG_FILE, IGNORE_FILE]);
     let files: Array<{ path: string; sha256: string; size: number; mode: number }>;
     const uploaded = (JSON.parse(row.source_json) as DeploymentSourceInfo).type === "upload";
@@ -337,6 +383,16 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       });
     },
   };
+}
+
+/** The output dir must be the build's own: a link out of the tree (`dist -> ../..`) is an error. */
+async function requireInside(work: string, out: string): Promise<void> {
+  const root = await realpath(work);
+  const resolved = await realpath(path.join(work, out));
+  if (resolved === root || resolved.startsWith(root + path.sep)) return;
+  throw new HostingError("invalid_input", `the output directory "${out}" is a link to outside the build's own tree`, {
+    hint: `Make "${out}" a real directory the build writes into, not a symbolic link`,
+  });
 }
 
 function describeConfig(cfg: ResolvedSiteConfig): string {

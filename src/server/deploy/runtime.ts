@@ -8,7 +8,10 @@ import { HostingError } from "../../api/errors.js";
 import { nowIso } from "../auth/secrets.js";
 import type { EdgeHost } from "../edge/host.js";
 import type { EdgeTarget, StaticFile } from "../edge/target.js";
-import { createSupervisor, type Supervisor } from "../platform/local/supervisor.js";
+import type { Sandbox } from "../platform/local/sandbox.js";
+import { sandboxedLauncher } from "../platform/local/sandboxed-apps.js";
+import { createSupervisor, processLauncher, type Supervisor } from "../platform/local/supervisor.js";
+import { siteRunUid } from "../sites.js";
 import type { Db } from "../store/db.js";
 import type { BlobStore } from "./blobStore.js";
 import { type DeploymentRow, getDeploymentRow } from "./deployments.js";
@@ -29,6 +32,7 @@ export interface RuntimeOptions {
   logs: LogStore;
   dataDir: string;
   appDir(deploymentId: string): string;
+  sandbox: Sandbox;
   /** How long an old instance may take to finish its requests before it is stopped. */
   drainTimeoutMs?: number;
 }
@@ -67,6 +71,12 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   let inflight: (key: string) => number = () => 0;
 
   const supervisor: Supervisor = createSupervisor({
+    // --no-sandbox alone runs apps as process groups on loopback ports; otherwise each app is
+    // in the sandbox (and fails to start, saying why, where the sandbox is unavailable).
+    launcher:
+      opts.sandbox.isolation.sandbox === "none" && !opts.sandbox.isolation.unavailable
+        ? processLauncher
+        : sandboxedLauncher(opts.sandbox),
     log: (id, stream, message) =>
       logs.append({
         deploymentId: id,
@@ -139,7 +149,12 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     await ensureRunning(row);
     const instance = supervisor.get(row.id);
     if (!instance) return null;
-    return { kind: "server", key: row.id, upstream: { host: "127.0.0.1", port: instance.port } };
+    return {
+      kind: "server",
+      key: row.id,
+      upstream: { host: "127.0.0.1", port: instance.port },
+      connect: () => supervisor.connect(row.id),
+    };
   }
 
   function appEnv(row: DeploymentRow): Record<string, string> {
@@ -148,8 +163,14 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
 
   async function startInstance(row: DeploymentRow, appDir: string, cfg: ResolvedSiteConfig): Promise<void> {
     if (!cfg.start) throw new HostingError("internal", `deployment ${row.id} has no start command`);
+    await db
+      .updateTable("deployments")
+      .set({ sandboxed: opts.sandbox.isolation.sandbox === "bubblewrap" ? 1 : 0 })
+      .where("id", "=", row.id)
+      .execute();
     await supervisor.start({
       id: row.id,
+      owner: await siteRunUid(db, row.site_id),
       cwd: appDir,
       command: cfg.start,
       env: appEnv(row),

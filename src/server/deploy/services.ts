@@ -5,6 +5,7 @@ import path from "node:path";
 import { UPLOAD_LIMITS, type UploadLimits } from "../../api/paths.js";
 import type { DeploymentState } from "../../api/schemas.js";
 import { createEdgeServer, type EdgeRequestMetric, type EdgeServer } from "../edge/router.js";
+import { createSandbox, type ResourceLimits, type Sandbox } from "../platform/local/sandbox.js";
 import type { Db } from "../store/db.js";
 import { createSiteUrls, type SiteUrls } from "../urls.js";
 import { type BlobStore, createBlobStore } from "./blobStore.js";
@@ -24,6 +25,10 @@ export interface DeployOptions {
   /** Log lines kept per deployment (default 100,000); older ones are pruned. */
   logLinesPerDeployment?: number;
   onRequestDone?(metric: EdgeRequestMetric): void;
+  /** `--no-sandbox`: run builds and apps as plain processes of the server's user. */
+  noSandbox?: boolean;
+  /** Per app instance and per build; defaults in platform/local/sandbox.ts. */
+  limits?: { app?: Partial<ResourceLimits>; build?: Partial<ResourceLimits> };
 }
 
 export type DeployEvents = { state: [string, DeploymentState]; finished: [string] };
@@ -36,6 +41,7 @@ export interface DeployServices {
   edge: EdgeServer;
   urls: SiteUrls;
   limits: UploadLimits;
+  sandbox: Sandbox;
   /** `state` whenever the pipeline moves a deployment; `finished` once its pipeline is over. */
   events: EventEmitter<DeployEvents>;
   close(): Promise<void>;
@@ -49,7 +55,12 @@ export async function startDeployServices(db: Db, dataDir: string, opts: DeployO
   const events = new EventEmitter<DeployEvents>();
   events.setMaxListeners(0);
   const appDir = (id: string) => path.join(dataDir, "apps", id);
-  const runtime = createRuntime({ db, blobs, logs, dataDir, appDir });
+  const sandbox = await createSandbox({
+    dataDir,
+    disabled: opts.noSandbox ?? false,
+    ...(opts.limits ? { limits: opts.limits } : {}),
+  });
+  const runtime = createRuntime({ db, blobs, logs, dataDir, appDir, sandbox });
   const edge = await createEdgeServer({
     port: opts.edgePort ?? 0,
     host: opts.edgeHost ?? "127.0.0.1",
@@ -65,6 +76,7 @@ export async function startDeployServices(db: Db, dataDir: string, opts: DeployO
     logs,
     dataDir,
     runtime,
+    sandbox,
     buildTimeoutMs: opts.buildTimeoutMs ?? 10 * 60_000,
     concurrency: opts.buildConcurrency ?? 2,
     allowFileGitUrls: opts.allowFileGitUrls ?? false,
@@ -81,12 +93,14 @@ export async function startDeployServices(db: Db, dataDir: string, opts: DeployO
     edge,
     urls,
     events,
+    sandbox,
     limits: { ...UPLOAD_LIMITS, ...opts.uploadLimits },
     async close() {
       await pipeline.close();
       await edge.close();
       await runtime.close();
       await logs.close();
+      await sandbox.close();
     },
   };
 }

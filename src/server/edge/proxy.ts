@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
-import { connect, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { type Dispatcher, Pool } from "undici";
+import { connectTcp } from "../platform/local/ports.js";
 import { type ErrorPages, rawErrorResponse, sendErrorPage } from "./pages.js";
 import type { ServerTarget } from "./target.js";
 
@@ -43,8 +44,10 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
 
   // undici's client: in bench/edge it proxies about 1.5× the requests per second of
   // http.request on the same core, with keep-alive connections per upstream.
-  function poolFor(host: string, port: number): Pool {
-    const key = host + ":" + port;
+  function poolFor(target: ServerTarget): Pool {
+    const { host, port } = target.upstream;
+    const connectTo = target.connect;
+    const key = connectTo ? `connect:${target.key}` : host + ":" + port;
     let pool = pools.get(key);
     if (!pool) {
       pool = new Pool(`http://${host.includes(":") ? `[${host}]` : host}:${port}`, {
@@ -52,6 +55,16 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
         pipelining: 1,
         headersTimeout: upstreamTimeoutMs,
         bodyTimeout: upstreamTimeoutMs,
+        ...(connectTo
+          ? {
+              connect: (_options, callback) => {
+                connectTo().then(
+                  (socket) => callback(null, socket),
+                  (error: Error) => callback(error, null),
+                );
+              },
+            }
+          : {}),
       });
       pools.set(key, pool);
     }
@@ -59,14 +72,13 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
   }
 
   function forward(req: IncomingMessage, res: ServerResponse, target: ServerTarget): void {
-    const { host, port } = target.upstream;
     // undici accepts any EventEmitter as the abort signal: the response itself serves, and
     // emits "abort" when the visitor leaves early, so no AbortController per request.
     res.once("close", () => {
       if (!res.writableFinished) res.emit("abort");
     });
     const body = hasNoBody(req) ? null : req;
-    poolFor(host, port)
+    poolFor(target)
       .stream(
         {
           path: req.url ?? "/",
@@ -96,44 +108,47 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
     target: ServerTarget,
     onClose: () => void,
   ): void {
-    const upstream = connect(target.upstream.port, target.upstream.host);
-    let connected = false;
-    let closed = 0;
-    const closeOne = () => {
-      if (++closed === 2) onClose();
+    let upstream: Socket | null = null;
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      tunnels.delete(client);
+      if (upstream) tunnels.delete(upstream);
+      upstream?.destroy();
+      client.destroy();
+      onClose();
     };
     tunnels.add(client);
-    tunnels.add(upstream);
-    client.once("close", () => {
-      tunnels.delete(client);
-      upstream.destroy();
-      closeOne();
-    });
-    upstream.once("close", () => {
-      tunnels.delete(upstream);
-      if (connected) client.destroy();
-      closeOne();
-    });
-    client.on("error", () => upstream.destroy());
-    upstream.on("error", () => {
-      if (!connected) client.end(rawErrorResponse(502, "Bad Gateway", pages["bad-gateway"]));
-      else client.destroy();
-    });
+    client.once("close", finish);
+    client.on("error", finish);
     // Only the connect is timed: an open WebSocket may rightly stay quiet for hours.
-    upstream.setTimeout(upstreamTimeoutMs, () => {
-      if (connected) return;
-      client.end(rawErrorResponse(504, "Gateway Timeout", pages["gateway-timeout"]));
-      upstream.destroy();
-    });
-    upstream.once("connect", () => {
-      connected = true;
-      upstream.setTimeout(0);
-      upstream.setNoDelay(true);
-      upstream.write(requestHead(req));
-      if (head.length > 0) upstream.write(head);
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
+    const timer = setTimeout(() => {
+      if (!upstream && !finished) client.end(rawErrorResponse(504, "Gateway Timeout", pages["gateway-timeout"]));
+    }, upstreamTimeoutMs);
+    const opening = target.connect ? target.connect() : connectTcp(target.upstream.host, target.upstream.port);
+    opening.then(
+      (socket) => {
+        clearTimeout(timer);
+        if (finished || client.destroyed) {
+          socket.destroy();
+          return;
+        }
+        upstream = socket;
+        tunnels.add(socket);
+        socket.once("close", finish);
+        socket.on("error", finish);
+        socket.setNoDelay(true);
+        socket.write(requestHead(req));
+        if (head.length > 0) socket.write(head);
+        socket.pipe(client);
+        client.pipe(socket);
+      },
+      () => {
+        clearTimeout(timer);
+        if (!finished) client.end(rawErrorResponse(502, "Bad Gateway", pages["bad-gateway"]));
+      },
+    );
   }
 
   function close(): void {

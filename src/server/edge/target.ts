@@ -1,3 +1,5 @@
+import type { Socket } from "node:net";
+
 /** A file of a static deployment: its content lives in the blob store under its hash. */
 export interface StaticFile {
   sha256: string;
@@ -22,6 +24,11 @@ export interface ServerTarget {
   kind: "server";
   key: string;
   upstream: { host: string; port: number };
+  /**
+   * Opens a connection to the app: a sandboxed app is reachable only this way, never by its
+   * port, so the edge cannot be sent to a listener it did not start. Absent: TCP to upstream.
+   */
+  connect?: () => Promise<Socket>;
 }
 
 export type EdgeTarget = StaticTarget | ServerTarget;

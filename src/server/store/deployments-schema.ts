@@ -16,6 +16,8 @@ export interface DeploymentsTable {
   created_at: string;
   updated_at: string;
   ready_at: string | null;
+  /** 1: its tenant code ran sandboxed; 0: unsandboxed (--no-sandbox); null: none ran. */
+  sandboxed: number | null;
 }
 
 export interface DeploymentFilesTable {

@@ -96,6 +96,8 @@ export interface SitesTable {
   git_url: string | null;
   git_branch: string | null;
   production_deployment_id: string | null;
+  /** Its code runs as uid SITE_UID_BASE + run_uid; given out on first need. */
+  run_uid: number | null;
   created_at: string;
   updated_at: string;
 }

@@ -1,21 +1,42 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type BuildStep, runBuildStep } from "../../../src/server/deploy/buildRunner.js";
+import { BUILD_LIMITS, createSandbox, type Sandbox } from "../../../src/server/platform/local/sandbox.js";
 
 let dir: string;
+let dataDir: string;
+let sandbox: Sandbox;
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), "dh-build-data-"));
+  sandbox = await createSandbox({ dataDir });
+});
+afterAll(async () => {
+  await sandbox.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "dh-build-"));
+  await sandbox.ownTree(dir, 1);
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
+let steps = 0;
 function step(command: string, extra: Partial<BuildStep> = {}) {
   const lines: Array<[string, string]> = [];
   const s: BuildStep = {
     command,
-    cwd: dir,
-    env: { PATH: process.env.PATH ?? "", GREETING: "hi" },
+    sandbox,
+    spec: {
+      name: `test-${++steps}`,
+      uid: 1,
+      root: dir,
+      writable: true,
+      network: "host",
+      env: { GREETING: "hi" },
+      limits: BUILD_LIMITS,
+    },
     timeoutMs: 10_000,
     signal: new AbortController().signal,
     onLine: (stream, line) => lines.push([stream, line]),
@@ -31,7 +52,7 @@ describe("runBuildStep", () => {
     await runBuildStep(s);
     expect(lines).toContainEqual(["stdout", "hi"]);
     expect(lines).toContainEqual(["stderr", "oops"]);
-    expect(lines).toContainEqual(["stdout", "no newlinehome=unset"]);
+    expect(lines).toContainEqual(["stdout", "no newlinehome=/tmp"]);
   });
 
   it("fails with the exit code", async () => {

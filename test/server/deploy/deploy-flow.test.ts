@@ -1,7 +1,6 @@
 // Deployments through the SDK against the real server: upload negotiation, the pipeline,
 // the edge, promote/rollback, logs and the bad inputs that must change nothing.
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -12,6 +11,7 @@ import { deployDirectory } from "../../../src/api/node/upload.js";
 import type { Deployment } from "../../../src/api/schemas.js";
 import { waitFinished as waitForDeployment } from "../../helpers/deployments.js";
 import { fetchSiteUrl } from "../../helpers/fetch-edge.js";
+import { processesOfDeployment, processesRunning } from "../../helpers/processes.js";
 import { clientFor, startTestServer, type TestServer } from "../../helpers/server.js";
 
 const examples = fileURLToPath(new URL("../../../examples/", import.meta.url));
@@ -106,18 +106,18 @@ describe("a Node server site", () => {
     const site = await client.getSite({ siteName: "api" });
     const res = await fetchSiteUrl(site.productionUrl as string, "/");
     expect(res.status).toBe(200);
-    const body = JSON.parse(res.text) as { pid: number; hello: string };
+    const body = JSON.parse(res.text) as { instance: string; hello: string };
     expect(body.hello).toMatch(/Node server/);
     expect(res.headers["content-type"]).toContain("application/json");
 
     await fetchSiteUrl(site.productionUrl as string, "/crash");
-    let after: { pid: number } | null = null;
+    let after: { instance: string } | null = null;
     for (let i = 0; i < 100 && !after; i++) {
       await new Promise((r) => setTimeout(r, 100));
       const r = await fetchSiteUrl(site.productionUrl as string, "/").catch(() => null);
       if (r?.status === 200) {
-        const parsed = JSON.parse(r.text) as { pid: number };
-        if (parsed.pid !== body.pid) after = parsed;
+        const parsed = JSON.parse(r.text) as { instance: string };
+        if (parsed.instance !== body.instance) after = parsed;
       }
     }
     expect(after).not.toBeNull();
@@ -261,18 +261,6 @@ describe("logs over Server-Sent Events", () => {
   });
 });
 
-/** Pids whose command line contains `needle` (Linux /proc). */
-async function processesRunning(needle: string): Promise<number[]> {
-  const { readdir, readFile } = await import("node:fs/promises");
-  const pids: number[] = [];
-  for (const name of await readdir("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    const cmd = await readFile(`/proc/${name}/cmdline`, "utf8").catch(() => "");
-    if (cmd.includes(needle)) pids.push(Number(name));
-  }
-  return pids;
-}
-
 describe("cancel", () => {
   it("stops a deployment while it builds, and one still queued, each ending canceled with nothing left running", async () => {
     await client.createSite({ name: "cancel-me" });
@@ -283,9 +271,10 @@ describe("cancel", () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await deployDirectory(client, { dir, siteName: "cancel-me" })).deployment.id);
     const [a, b, c] = ids as [string, string, string];
-    for (let i = 0; i < 100; i++) {
-      const d = await client.getDeployment({ deploymentId: a });
-      if (d.state === "building") break;
+    // Cancel once the build command really runs (its first line is in the log).
+    const building = async (id: string) =>
+      (await client.getBuildLogs({ deploymentId: id })).entries.some((e) => e.message === "slow build");
+    for (let i = 0; i < 200 && !((await building(a)) && (await building(b))); i++) {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect((await client.getDeployment({ deploymentId: c })).state).toBe("queued");
@@ -321,20 +310,15 @@ describe("deleting a site", () => {
     });
     const d = await waitFinished(deployment.id);
     const site = await client.getSite({ siteName: "doomed" });
-    const { pid } = JSON.parse((await fetchSiteUrl(site.productionUrl as string, "/")).text) as { pid: number };
+    expect((await fetchSiteUrl(site.productionUrl as string, "/")).status).toBe(200);
+    const running = await processesOfDeployment(d.id);
+    expect(running.length).toBeGreaterThan(0);
     await client.deleteSite({ siteName: "doomed" });
 
-    // gone, or a zombie waiting to be reaped: either way it no longer runs
-    const alive = () => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-        return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-      } catch {
-        return false;
-      }
-    };
-    for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(alive()).toBe(false);
+    for (let i = 0; i < 100 && (await processesOfDeployment(d.id)).length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await processesOfDeployment(d.id)).toEqual([]);
     expect((await fetchSiteUrl(site.productionUrl as string, "/")).status).toBe(404);
     expect((await fetchSiteUrl(d.url as string, "/")).status).toBe(404);
     expect(await client.getDeployment({ deploymentId: d.id }).catch((e) => e)).toMatchObject({ code: "not_found" });

@@ -1,6 +1,6 @@
 // Deploying from git: the server clones at a ref and records the commit.
 import { execFileSync } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -32,6 +32,7 @@ beforeAll(async () => {
   client = clientFor(server.url, server.ownerToken);
   await client.createSite({ name: "from-git" });
   repo = await mkdtemp(path.join(tmpdir(), "dh-repo-"));
+  await chmod(repo, 0o755); // git reads it in the sandbox, as the site's own uid
   git("init", "-q", "-b", "main");
   await writeFile(path.join(repo, "index.html"), "<h1>first commit</h1>");
   git("add", ".");
@@ -51,7 +52,7 @@ const waitFinished = (id: string) => waitForDeployment(client, id);
 describe("deploy --git", () => {
   it("clones the default branch and records commit SHA, message and author", async () => {
     const d = await waitFinished((await client.deploy({ siteName: "from-git", git: { url: `file://${repo}` } })).id);
-    expect(d.state).toBe("ready");
+    expect(d).toMatchObject({ state: "ready", reason: null });
     expect(d.source).toMatchObject({
       type: "git",
       commitMessage: "Second page",
@@ -65,7 +66,7 @@ describe("deploy --git", () => {
       const d = await waitFinished(
         (await client.deploy({ siteName: "from-git", git: { url: `file://${repo}`, ref } })).id,
       );
-      expect(d.state).toBe("ready");
+      expect(d).toMatchObject({ state: "ready", reason: null });
       expect(d.source).toMatchObject({ type: "git", ref, commitSha: firstSha, commitMessage: "First page" });
       expect((await fetchSiteUrl(d.url as string, "/")).text).toContain("first commit");
     }

@@ -28,10 +28,10 @@ async function ready(id: string): Promise<Deployment> {
   throw new Error("not ready");
 }
 
-/** Keep-alive GETs from `workers` loops until `stop`; counts answers by deployment pid and failures. */
+/** Keep-alive GETs from `workers` loops until `stop`; counts answers by app instance and failures. */
 function load(port: number, host: string, workers: number) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: workers });
-  const stats = { ok: 0, failed: 0, errors: [] as string[], pids: new Set<number>() };
+  const stats = { ok: 0, failed: 0, errors: [] as string[], instances: new Set<string>() };
   let running = true;
   const deadline = Date.now() + 30_000; // bounded whatever happens
   const one = () =>
@@ -43,7 +43,7 @@ function load(port: number, host: string, workers: number) {
         res.on("end", () => {
           if (res.statusCode === 200) {
             stats.ok++;
-            stats.pids.add((JSON.parse(body) as { pid: number }).pid);
+            stats.instances.add((JSON.parse(body) as { instance: string }).instance);
           } else {
             stats.failed++;
             stats.errors.push(`HTTP ${res.statusCode}`);
@@ -97,7 +97,7 @@ describe("promote and rollback under load", () => {
     expect(run.stats.failed).toBe(0);
     expect(run.stats.ok).toBeGreaterThan(100);
     // Both deployments answered: the alias really moved (and v1 was started again for the rollback).
-    expect(run.stats.pids.size).toBeGreaterThanOrEqual(2);
+    expect(run.stats.instances.size).toBeGreaterThanOrEqual(2);
     expect((await client.getSite({ siteName: "busy" })).productionDeploymentId).toBe(v2.id);
   });
 });

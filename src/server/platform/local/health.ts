@@ -1,8 +1,12 @@
 import { request } from "node:http";
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
 
 export interface WaitHealthyOptions {
-  host: string;
-  port: number;
+  /** Where to probe over TCP; or `connect`, which hands over a connection to the app. */
+  host?: string;
+  port?: number;
+  connect?: () => Promise<Socket>;
   path?: string;
   timeoutMs: number;
   /** Pause between attempts; default 100 ms. */
@@ -13,7 +17,8 @@ export interface WaitHealthyOptions {
 
 /** Resolves once `GET path` answers with a status below 500; rejects on timeout or abort. */
 export async function waitHealthy(options: WaitHealthyOptions): Promise<void> {
-  const { host, port, timeoutMs, signal } = options;
+  const { timeoutMs, signal } = options;
+  const where = options.connect ? "the app" : `http://${options.host}:${options.port}`;
   const path = options.path ?? "/";
   const intervalMs = options.intervalMs ?? 100;
   const deadline = Date.now() + timeoutMs;
@@ -22,9 +27,9 @@ export async function waitHealthy(options: WaitHealthyOptions): Promise<void> {
     signal?.throwIfAborted();
     const remaining = deadline - Date.now();
     if (remaining <= 0) {
-      throw new Error(`http://${host}:${port}${path} was not healthy within ${timeoutMs} ms (last: ${last})`);
+      throw new Error(`${where}${path} was not healthy within ${timeoutMs} ms (last: ${last})`);
     }
-    const status = await probe(host, port, path, remaining, signal).catch((error: Error) => {
+    const status = await probe(options, path, remaining, signal).catch((error: Error) => {
       signal?.throwIfAborted();
       last = error.message;
       return null;
@@ -37,9 +42,23 @@ export async function waitHealthy(options: WaitHealthyOptions): Promise<void> {
   }
 }
 
-function probe(host: string, port: number, path: string, timeoutMs: number, signal?: AbortSignal): Promise<number> {
+function probe(to: WaitHealthyOptions, path: string, timeoutMs: number, signal?: AbortSignal): Promise<number> {
+  const { connect } = to;
+  const createConnection = connect
+    ? (_: unknown, done: (error: Error | null, socket: Duplex) => void) => {
+        connect().then(
+          (socket) => done(null, socket),
+          (error: Error) => done(error, undefined as unknown as Duplex),
+        );
+        return undefined;
+      }
+    : undefined;
   return new Promise((resolve, reject) => {
-    const req = request({ host, port, path, method: "GET", agent: false, timeout: timeoutMs, signal }, (res) => {
+    // With no agent, createConnection opens the one connection each probe uses.
+    const target = connect
+      ? { createConnection, headers: { host: "localhost" } }
+      : { host: to.host ?? "127.0.0.1", port: to.port, agent: false as const };
+    const req = request({ ...target, path, method: "GET", timeout: timeoutMs, signal }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     });

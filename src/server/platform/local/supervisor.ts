@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import type { Socket } from "node:net";
 import { DEFAULT_RESTART_POLICY, type RestartPolicy, restartDelay } from "./backoff.js";
 import { waitHealthy } from "./health.js";
 import { createLineSplitter } from "./line-splitter.js";
-import { freePort } from "./ports.js";
+import { connectTcp, freePort } from "./ports.js";
+import { killGroup } from "./sandbox.js";
 
 export type InstanceState = "starting" | "ready" | "restarting" | "stopping" | "stopped" | "failed";
 export type LogStream = "stdout" | "stderr" | "system";
@@ -29,6 +31,26 @@ export interface StartSpec {
   healthPath?: string;
   /** Default 30 s. */
   startTimeoutMs?: number;
+  /** The site's number, for launchers that run each site under its own uid. */
+  owner?: number;
+}
+
+/** One running app process, however it was started. */
+export interface LaunchedApp {
+  child: ChildProcess;
+  /** A connection to the app's port; the only way anything reaches it. */
+  connect(): Promise<Socket>;
+  /** Asks the app to finish (SIGTERM); a SIGKILL of the child's group ends it for sure. */
+  terminate(): void;
+  /** Releases what the launch holds on the host, once the process closed. */
+  cleanup(): Promise<void>;
+}
+
+/** Starts app processes: as plain process groups (the default) or in a sandbox. */
+export interface AppLauncher {
+  /** The port the app is told to listen on (PORT). */
+  port(): Promise<number>;
+  spawn(spec: StartSpec, port: number, env: Record<string, string>): Promise<LaunchedApp>;
 }
 
 export interface SupervisorOptions {
@@ -36,6 +58,8 @@ export interface SupervisorOptions {
   /** Every state change, with the instance as it is now. */
   onStateChange?(instance: Instance): void;
   restartPolicy?: Partial<RestartPolicy>;
+  /** Default: each app a process group of this user, reached over TCP on loopback. */
+  launcher?: AppLauncher;
 }
 
 export interface Supervisor {
@@ -46,6 +70,8 @@ export interface Supervisor {
   stopAll(options?: { drainMs?: number }): Promise<void>;
   get(id: string): Instance | undefined;
   list(): Instance[];
+  /** A connection to a running instance's app; rejects when it has no process. */
+  connect(id: string): Promise<Socket>;
 }
 
 interface Exit {
@@ -55,6 +81,7 @@ interface Exit {
 
 interface Run {
   child: ChildProcess;
+  app: LaunchedApp;
   /** Settles once the process exited and its output was read to the end. */
   closed: Promise<Exit>;
 }
@@ -79,8 +106,33 @@ const TAIL_LINES = 5;
 // What a process needs from our environment to find its tools; nothing else of the server leaks in.
 const INHERITED_ENV = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR"];
 
+/** Apps as process groups of the server's user on loopback ports: only for --no-sandbox and tests. */
+export const processLauncher: AppLauncher = {
+  port: () => freePort(HOST),
+  async spawn(spec, port, env) {
+    const inherited: Record<string, string> = {};
+    for (const name of INHERITED_ENV) {
+      const value = process.env[name];
+      if (value !== undefined) inherited[name] = value;
+    }
+    const child = spawn("/bin/sh", ["-c", spec.command], {
+      cwd: spec.cwd,
+      env: { ...inherited, ...env },
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    return {
+      child,
+      connect: () => connectTcp(HOST, port),
+      terminate: () => killGroup(child.pid, "SIGTERM"),
+      cleanup: async () => {},
+    };
+  },
+};
+
 export function createSupervisor(options: SupervisorOptions = {}): Supervisor {
   const log = options.log ?? (() => {});
+  const launcher = options.launcher ?? processLauncher;
   const policy: RestartPolicy = { ...DEFAULT_RESTART_POLICY, ...options.restartPolicy };
   const instances = new Map<string, Supervised>();
 
@@ -97,20 +149,10 @@ export function createSupervisor(options: SupervisorOptions = {}): Supervisor {
     log(s.spec.id, "system", line);
   }
 
-  function launch(s: Supervised): Run {
+  async function launch(s: Supervised): Promise<Run> {
     const { spec } = s;
-    const env: Record<string, string> = {};
-    for (const name of INHERITED_ENV) {
-      const value = process.env[name];
-      if (value !== undefined) env[name] = value;
-    }
-    Object.assign(env, spec.env, { PORT: String(s.port), HOST });
-    const child = spawn("/bin/sh", ["-c", spec.command], {
-      cwd: spec.cwd,
-      env,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const app = await launcher.spawn(spec, s.port, { ...spec.env, PORT: String(s.port), HOST });
+    const { child } = app;
     const output = (stream: "stdout" | "stderr") => {
       const splitter = createLineSplitter((line) => {
         s.tail.push(line);
@@ -128,13 +170,17 @@ export function createSupervisor(options: SupervisorOptions = {}): Supervisor {
       child.once("exit", () => {
         if (s.state !== "stopping") signalGroup(child, "SIGKILL");
       });
-      child.once("close", (code, signal) => resolve({ code, signal }));
+      child.once("close", (code, signal) => {
+        void app.cleanup();
+        resolve({ code, signal });
+      });
       child.once("error", (error) => {
         system(s, `could not start: ${error.message}`);
+        void app.cleanup();
         resolve({ code: null, signal: null });
       });
     });
-    const run = { child, closed };
+    const run = { child, app, closed };
     s.run = run;
     system(s, `started pid ${child.pid ?? "?"} on port ${s.port}: ${spec.command}`);
     return run;
@@ -144,15 +190,14 @@ export function createSupervisor(options: SupervisorOptions = {}): Supervisor {
   async function bringUp(s: Supervised): Promise<void> {
     const { spec } = s;
     s.tail = [];
-    const run = launch(s);
+    const run = await launch(s);
     const exited = new AbortController();
     run.closed.then((exit) => {
       exited.abort(new Error(`exited (${describeExit(exit)}) before it became healthy${quoteTail(s.tail)}`));
     });
     try {
       await waitHealthy({
-        host: HOST,
-        port: s.port,
+        connect: () => run.app.connect(),
         path: spec.healthPath ?? "/",
         timeoutMs: spec.startTimeoutMs ?? 30_000,
         intervalMs: 50,
@@ -223,7 +268,7 @@ export function createSupervisor(options: SupervisorOptions = {}): Supervisor {
       tail: [],
     };
     instances.set(spec.id, s);
-    s.port = await freePort(HOST);
+    s.port = await launcher.port();
     if (s.state !== "starting") throw new Error(`instance ${spec.id} was stopped before it started`);
     options.onStateChange?.(snapshot(s));
     try {
@@ -255,7 +300,7 @@ export function createSupervisor(options: SupervisorOptions = {}): Supervisor {
     }
     setState(s, "stopping");
     system(s, "stopping (SIGTERM)");
-    signalGroup(run.child, "SIGTERM");
+    run.app.terminate();
     const kill = setTimeout(() => {
       system(s, `still running ${drainMs} ms after SIGTERM; sending SIGKILL`);
       signalGroup(run.child, "SIGKILL");
@@ -278,17 +323,18 @@ export function createSupervisor(options: SupervisorOptions = {}): Supervisor {
       return s ? snapshot(s) : undefined;
     },
     list: () => [...instances.values()].map(snapshot),
+    connect: (id) => {
+      const run = instances.get(id)?.run;
+      if (!run)
+        return Promise.reject(Object.assign(new Error(`instance ${id} is not running`), { code: "ECONNREFUSED" }));
+      return run.app.connect();
+    },
   };
 }
 
 /** Signals the child's whole process group (it leads one: spawned detached). */
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
-  }
+  killGroup(child.pid, signal);
 }
 
 function describeExit(exit: Exit): string {

@@ -1,0 +1,458 @@
+// Every process that runs a tenant's code (git fetch, install, build, the app) starts here:
+// in bubblewrap, with a mount namespace that shows only its own tree, a private /tmp and the
+// toolchain read-only; its own pid, ipc and uts namespaces (and, for an app, its own network
+// namespace); no capabilities and no_new_privs; the site's own uid when the server is root;
+// and cgroup limits where the machine lets the server write them. With `--no-sandbox` the
+// same specs run as plain process groups, and every report says so.
+import { type ChildProcess, execFile, type SpawnOptions, spawn } from "node:child_process";
+import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
+import { mkdir, readdir, rmdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { HostingError } from "../../../api/errors.js";
+
+export interface ResourceLimits {
+  /** Memory (and swap) per sandbox, bytes. */
+  memoryBytes: number;
+  /** Processes and threads per sandbox. */
+  pids: number;
+  /** CPU time per sandbox, in cores. */
+  cpus: number;
+}
+
+export const APP_LIMITS: ResourceLimits = { memoryBytes: 512 * 1024 * 1024, pids: 256, cpus: 1 };
+export const BUILD_LIMITS: ResourceLimits = { memoryBytes: 2048 * 1024 * 1024, pids: 1024, cpus: 2 };
+
+/** What the server can do to keep tenant code in, found once at start. */
+export interface Isolation {
+  sandbox: "bubblewrap" | "none";
+  /** Set when tenant code cannot run at all: the reason, with how to fix it. */
+  unavailable: string | null;
+  bwrap: string | null;
+  namespaces: string[];
+  /** Each site's code runs under a uid of its own (the server is root). */
+  uidPerSite: boolean;
+  noNewPrivs: boolean;
+  capabilities: "none" | "inherited";
+  cgroups: "v1" | null;
+  /** The rlimits applied where cgroups cannot be. */
+  rlimits: string[];
+  limits: { app: ResourceLimits; build: ResourceLimits };
+}
+
+export interface Bind {
+  src: string;
+  dest: string;
+  writable?: boolean;
+}
+
+export interface SandboxSpec {
+  /** Unique among running sandboxes: names its cgroup ("build-<id>", "app-<id>"). */
+  name: string;
+  /** The site's number: its code runs as uid SITE_UID_BASE + uid when the server is root. */
+  uid: number;
+  /** Mounted at /app, the working directory. */
+  root: string;
+  writable: boolean;
+  /** Mounted read-write at /home/site and used as HOME; else HOME is the private /tmp. */
+  home?: string;
+  binds?: Bind[];
+  /** "none": an own network namespace with only loopback (apps); "host": the machine's (builds). */
+  network: "host" | "none";
+  argv: string[];
+  env: Record<string, string>;
+  limits: ResourceLimits;
+  /** Bytes of the private /tmp. */
+  tmpBytes?: number;
+}
+
+export interface SandboxedProcess {
+  child: ChildProcess;
+  /** Removes what the sandbox left on the host (its cgroups); call once it exited. */
+  cleanup(): Promise<void>;
+}
+
+export interface Sandbox {
+  isolation: Isolation;
+  /** Where the tenant's code sees its own tree (/app), or null when it sees the host's paths. */
+  readonly appDir: string | null;
+  spawn(spec: SandboxSpec, stdio: SpawnOptions["stdio"]): Promise<SandboxedProcess>;
+  /** Runs to the end and returns its output; rejects with stderr's last line when it fails. */
+  exec(spec: SandboxSpec, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<string>;
+  /** Makes `dir` (and everything in it) the site's, so its sandbox can write there. */
+  ownTree(dir: string, uid: number): Promise<void>;
+  /** Removes the server's own cgroups. */
+  close(): Promise<void>;
+}
+
+const APP_DIR = "/app";
+const HOME_DIR = "/home/site";
+// The toolchain a build or an app may use, read-only; nothing else of the machine is there.
+const READ_ONLY = [
+  "/usr",
+  "/etc/alternatives",
+  "/etc/ssl",
+  "/etc/ca-certificates",
+  "/etc/resolv.conf",
+  "/etc/hosts",
+  "/etc/nsswitch.conf",
+  "/etc/localtime",
+  "/etc/mime.types",
+];
+const MERGED_USR = ["/bin", "/sbin", "/lib", "/lib32", "/lib64"];
+const CGROUP_CONTROLLERS = ["memory", "pids", "cpu"] as const;
+/** uids of sites start here, far above system users, subuid ranges and container defaults. */
+export const SITE_UID_BASE = 1_500_000_000;
+
+export interface SandboxOptions {
+  dataDir: string;
+  /** `--no-sandbox`: run tenant code as plain process groups. */
+  disabled?: boolean;
+  limits?: { app?: Partial<ResourceLimits>; build?: Partial<ResourceLimits> };
+}
+
+export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
+  const limits = {
+    app: { ...APP_LIMITS, ...opts.limits?.app },
+    build: { ...BUILD_LIMITS, ...opts.limits?.build },
+  };
+  const ownUid = process.getuid?.() ?? 0;
+  const root = ownUid === 0;
+  const bwrap = opts.disabled ? null : findOnPath("bwrap");
+  const unavailable = opts.disabled || !bwrap ? null : await probe(bwrap, root);
+  const sandboxed = !opts.disabled && bwrap !== null && unavailable === null;
+  const cgroups = await detectCgroups();
+  const etcDir = path.join(opts.dataDir, "sandbox");
+  const nodeDirs = toolchainDirs();
+  const isolation: Isolation = {
+    sandbox: sandboxed ? "bubblewrap" : "none",
+    unavailable: opts.disabled
+      ? null
+      : !bwrap
+        ? "bubblewrap (bwrap) is not installed, so the server will not run a build or an app: install it (`apt-get install bubblewrap`, `dnf install bubblewrap`), or start the server with --no-sandbox to run tenant code unisolated"
+        : unavailable,
+    bwrap,
+    namespaces: sandboxed ? ["mount", "pid", "ipc", "uts", "network (apps)", ...(root ? [] : ["user"])] : [],
+    uidPerSite: sandboxed && root,
+    noNewPrivs: sandboxed,
+    capabilities: sandboxed || !root ? "none" : "inherited",
+    cgroups: cgroups?.version ?? null,
+    rlimits: cgroups ? ["nofile"] : ["nofile", ...(sandboxed && root ? ["nproc"] : [])],
+    limits,
+  };
+
+  async function passwdFiles(uid: number): Promise<{ passwd: string; group: string }> {
+    const passwd = path.join(etcDir, `passwd-${uid}`);
+    const group = path.join(etcDir, `group-${uid}`);
+    if (!existsSync(passwd)) {
+      await mkdir(etcDir, { recursive: true, mode: 0o700 });
+      await writeFile(group, `root:x:0:\nsite:x:${uid}:\nnogroup:x:65534:\n`, { mode: 0o644 });
+      await writeFile(passwd, `root:x:0:0::/:/usr/sbin/nologin\nsite:x:${uid}:${uid}::${HOME_DIR}:/bin/sh\n`, {
+        mode: 0o644,
+      });
+    }
+    return { passwd, group };
+  }
+
+  function bwrapArgs(spec: SandboxSpec, uid: number, etc: { passwd: string; group: string }): string[] {
+    const a = ["--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"];
+    if (!root) a.push("--unshare-user");
+    if (spec.network === "none") a.push("--unshare-net");
+    a.push("--hostname", "sandbox");
+    const mounts: Array<[string, string, string]> = [];
+    for (const p of READ_ONLY) if (existsSync(p)) mounts.push(["--ro-bind", p, p]);
+    for (const p of nodeDirs) mounts.push(["--ro-bind", p, p]);
+    mounts.push(["--ro-bind", etc.passwd, "/etc/passwd"], ["--ro-bind", etc.group, "/etc/group"]);
+    mounts.push([spec.writable ? "--bind" : "--ro-bind", spec.root, APP_DIR]);
+    if (spec.home) mounts.push(["--bind", spec.home, HOME_DIR]);
+    for (const b of spec.binds ?? []) mounts.push([b.writable ? "--bind" : "--ro-bind", b.src, b.dest]);
+    for (const p of MERGED_USR) {
+      const link = readLinkOrNull(p);
+      if (link !== null) a.push("--symlink", link, p);
+      else if (existsSync(p)) a.push("--ro-bind", p, p);
+    }
+    a.push("--proc", "/proc", "--dev", "/dev");
+    a.push("--size", String(spec.tmpBytes ?? 256 * 1024 * 1024), "--tmpfs", "/tmp");
+    // bwrap makes missing parents of a mount point 0700, which the site's uid could not pass.
+    const made = new Set(["/", "/tmp", "/proc", "/dev", ...mounts.map((m) => m[2])]);
+    for (const [flag, src, dest] of mounts) {
+      const missing: string[] = [];
+      for (let dir = path.dirname(dest); !made.has(dir); dir = path.dirname(dir)) missing.unshift(dir);
+      for (const dir of missing) {
+        made.add(dir);
+        a.push("--perms", "0755", "--dir", dir);
+      }
+      a.push(flag, src, dest);
+    }
+    a.push("--chdir", APP_DIR, "--");
+    if (root) {
+      // bwrap keeps root's capabilities for this one step: setpriv drops to the site's uid,
+      // clears the bounding set and groups, and execs the tenant's command with nothing.
+      a.push("/usr/bin/setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups");
+      a.push("--inh-caps=-all", "--bounding-set=-all", "--no-new-privs");
+    }
+    return [...a, ...spec.argv];
+  }
+
+  function environment(spec: SandboxSpec): Record<string, string> {
+    const home = spec.home ? (sandboxed ? HOME_DIR : spec.home) : sandboxed ? "/tmp" : spec.root;
+    const env: Record<string, string> = {
+      PATH: [...nodeDirs.map((d) => path.join(d, "bin")), "/usr/local/bin", "/usr/bin", "/bin"].join(":"),
+      HOME: home,
+      TMPDIR: sandboxed ? "/tmp" : (process.env.TMPDIR ?? "/tmp"),
+      LANG: process.env.LANG ?? "C.UTF-8",
+    };
+    for (const [k, v] of Object.entries(spec.env)) env[k] = sandboxed ? v : outside(spec, v);
+    return env;
+  }
+
+  async function spawnSandboxed(spec: SandboxSpec, stdio: SpawnOptions["stdio"]): Promise<SandboxedProcess> {
+    if (isolation.unavailable) {
+      throw new HostingError("unavailable", isolation.unavailable, {
+        hint: "Install bubblewrap on the server, or start it with --no-sandbox",
+      });
+    }
+    const uid = siteUid(spec.uid);
+    const procs = cgroups ? await cgroups.create(spec.name, spec.limits) : [];
+    const inner =
+      sandboxed && bwrap ? [bwrap, ...bwrapArgs(spec, uid, await passwdFiles(root ? uid : ownUid))] : spec.argv;
+    // The cgroups must hold the very first process, so a shell joins them, sets the rlimits
+    // and then execs the rest.
+    const rlimits = ["ulimit -n 65536 2>/dev/null || true;"];
+    if (!cgroups && isolation.uidPerSite) rlimits.push(`ulimit -u ${spec.limits.pids * 4} 2>/dev/null || true;`);
+    const script = `n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; ${rlimits.join(" ")} exec "$@"`;
+    const child = spawn("/bin/sh", ["-c", script, "deco-sandbox", String(procs.length), ...procs, ...inner], {
+      cwd: sandboxed ? "/" : spec.root,
+      env: environment(spec),
+      detached: true,
+      stdio,
+    });
+    return { child, cleanup: () => (cgroups ? cgroups.remove(spec.name) : Promise.resolve()) };
+  }
+
+  return {
+    isolation,
+    appDir: sandboxed ? APP_DIR : null,
+    spawn: spawnSandboxed,
+    async exec(spec, options = {}) {
+      const { child, cleanup } = await spawnSandboxed(spec, ["ignore", "pipe", "pipe"]);
+      return collect(child, options).finally(cleanup);
+    },
+    async ownTree(dir, uid) {
+      if (isolation.uidPerSite) await chownTree(dir, siteUid(uid));
+    },
+    close: () => (cgroups ? cgroups.close() : Promise.resolve()),
+  };
+}
+
+/** The host uid a site's code runs as: the site's number past a base no real user has. */
+function siteUid(n: number): number {
+  return SITE_UID_BASE + n;
+}
+
+/** A path the tenant sees (/app/…, /home/site/…) as it is on the host, for --no-sandbox. */
+function outside(spec: SandboxSpec, value: string): string {
+  const maps: Array<[string, string]> = [[APP_DIR, spec.root]];
+  if (spec.home) maps.push([HOME_DIR, spec.home]);
+  for (const b of spec.binds ?? []) maps.push([b.dest, b.src]);
+  for (const [inside, host] of maps) {
+    if (value === inside) return host;
+    if (value.startsWith(`${inside}/`)) return host + value.slice(inside.length);
+  }
+  return value;
+}
+
+function collect(child: ChildProcess, options: { signal?: AbortSignal; timeoutMs?: number }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
+    const take = (into: Buffer[]) => (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= 1 << 20) into.push(chunk);
+    };
+    child.stdout?.on("data", take(out));
+    child.stderr?.on("data", take(err));
+    const kill = () => killGroup(child.pid, "SIGKILL");
+    const timer = options.timeoutMs ? setTimeout(kill, options.timeoutMs) : null;
+    options.signal?.addEventListener("abort", kill, { once: true });
+    child.once("error", reject);
+    child.once("close", (code, signal) => {
+      if (timer) clearTimeout(timer);
+      options.signal?.removeEventListener("abort", kill);
+      if (code === 0) return resolve(Buffer.concat(out).toString("utf8"));
+      const lines = Buffer.concat(err).toString("utf8").trim().split("\n");
+      const last = lines.find((l) => /^(fatal|error):/.test(l)) ?? lines.pop() ?? "";
+      const why = options.signal?.aborted ? "canceled" : signal ? `killed by ${signal}` : `exit code ${code}`;
+      reject(Object.assign(new Error(last || why), { stderr: last, code }));
+    });
+  });
+}
+
+/** Signals a whole process group; a group that is gone already is fine. */
+export function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined || pid <= 1) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already exited
+  }
+}
+
+async function chownTree(dir: string, uid: number): Promise<void> {
+  const { lchown } = await import("node:fs/promises");
+  await lchown(dir, uid, uid);
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    await lchown(path.join(entry.parentPath, entry.name), uid, uid);
+  }
+}
+
+function findOnPath(name: string): string | null {
+  for (const dir of (process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin").split(":")) {
+    const candidate = path.join(dir || ".", name);
+    if (existsSync(candidate)) return candidate;
+  }
+  return null;
+}
+
+function readLinkOrNull(p: string): string | null {
+  try {
+    return lstatSync(p).isSymbolicLink() ? readlinkSync(p) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Node's install prefix when it lives outside /usr (nvm, /opt): tenants need `node` and `npm`. */
+function toolchainDirs(): string[] {
+  const prefix = path.dirname(path.dirname(realpathSync(process.execPath)));
+  return prefix === "/usr" || prefix.startsWith("/usr/") ? [] : [prefix];
+}
+
+/** Runs bwrap once the way a build would; the answer is null when it works, else why not. */
+function probe(bwrap: string, root: boolean): Promise<string | null> {
+  const args = ["--die-with-parent", "--unshare-pid", "--unshare-net", "--ro-bind", "/usr", "/usr"];
+  if (!root) args.push("--unshare-user");
+  for (const p of MERGED_USR) {
+    const link = readLinkOrNull(p);
+    if (link !== null) args.push("--symlink", link, p);
+  }
+  args.push("--proc", "/proc", "--dev", "/dev", "--", "/bin/sh", "-c", "exit 0");
+  return new Promise((resolve) => {
+    execFile(bwrap, args, { timeout: 10_000 }, (error, _stdout, stderr) => {
+      if (!error) return resolve(null);
+      const why = String(stderr).trim().split("\n").pop() || error.message;
+      resolve(
+        `bubblewrap cannot create a sandbox here (${why}); enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1), run the server as root, or start it with --no-sandbox`,
+      );
+    });
+  });
+}
+
+interface Cgroups {
+  version: "v1";
+  /** Makes the cgroups of one sandbox with its limits; returns the cgroup.procs files to join. */
+  create(name: string, limits: ResourceLimits): Promise<string[]>;
+  remove(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The server's cgroups (v1: memory, pids, cpu) under its own, where it may write them; null
+ * where it may not. v2 asks for delegation the server rarely has (a cgroup of its own with
+ * no processes in it), so there rlimits stand in.
+ */
+async function detectCgroups(): Promise<Cgroups | null> {
+  let own: string;
+  try {
+    own = readFileSync("/proc/self/cgroup", "utf8");
+  } catch {
+    return null;
+  }
+  const v1: Record<string, string> = {};
+  for (const line of own.trim().split("\n")) {
+    const [, controllers = "", where = ""] = line.split(":");
+    for (const c of controllers.split(",")) {
+      if ((CGROUP_CONTROLLERS as readonly string[]).includes(c)) v1[c] = path.join("/sys/fs/cgroup", c, where);
+    }
+  }
+  if (!CGROUP_CONTROLLERS.every((c) => v1[c] && existsSync(v1[c]))) return null;
+  const parents = CGROUP_CONTROLLERS.map((c) => v1[c] as string);
+  // Cgroups a killed server left behind are empty (its sandboxes died with it): remove them.
+  for (const parent of parents) {
+    for (const entry of await readdir(parent).catch(() => [] as string[])) {
+      const pid = /^deco-hosting-(\d+)$/.exec(entry)?.[1];
+      if (pid && !isAlive(Number(pid))) await removeTree(path.join(parent, entry));
+    }
+  }
+  const bases = parents.map((p) => path.join(p, `deco-hosting-${process.pid}`));
+  const made = await Promise.all(
+    bases.map((b) =>
+      mkdir(b, { recursive: true }).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
+  if (!made.every(Boolean) || !(await writable(path.join(bases[1] as string, "pids.max")))) {
+    for (const b of bases) await rmdir(b).catch(() => {});
+    return null;
+  }
+  return cgroupsV1(bases);
+}
+
+function cgroupsV1(bases: string[]): Cgroups {
+  const [memory, pids, cpu] = bases as [string, string, string];
+  const write = (file: string, value: string) => writeFile(file, value).catch(() => {});
+  return {
+    version: "v1",
+    async create(name, limits) {
+      const dirs = bases.map((b) => path.join(b, name));
+      await Promise.all(dirs.map((d) => mkdir(d, { recursive: true })));
+      await write(path.join(memory, name, "memory.limit_in_bytes"), String(limits.memoryBytes));
+      await write(path.join(memory, name, "memory.memsw.limit_in_bytes"), String(limits.memoryBytes));
+      await writeFile(path.join(pids, name, "pids.max"), String(limits.pids));
+      await write(path.join(cpu, name, "cpu.cfs_period_us"), "100000");
+      await write(path.join(cpu, name, "cpu.cfs_quota_us"), String(Math.round(limits.cpus * 100_000)));
+      return dirs.map((d) => path.join(d, "cgroup.procs"));
+    },
+    async remove(name) {
+      for (const b of bases) await removeTree(path.join(b, name));
+    },
+    async close() {
+      for (const b of bases) await removeTree(b);
+    },
+  };
+}
+
+/** Removes a cgroup and those below it; one can go once its last process is reaped. */
+async function removeTree(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    if (entry.isDirectory()) await removeTree(path.join(dir, entry.name));
+  }
+  for (let i = 0; i < 50; i++) {
+    const gone = await rmdir(dir).then(
+      () => true,
+      (e: NodeJS.ErrnoException) => e.code === "ENOENT",
+    );
+    if (gone) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function writable(file: string): Promise<boolean> {
+  try {
+    await writeFile(file, "max");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

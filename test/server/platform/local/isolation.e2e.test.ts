@@ -1,0 +1,190 @@
+// Tenant isolation, tried as an attacker would: a collaborator deploys (with the built CLI) a
+// site whose build and app try to read the owner token, hosting.db, another site's code and
+// the server's environment, to signal the server, to write into the data dir, to leave a
+// process behind, to reach the API on loopback and to take another site's visitors. Every
+// attempt must fail, and no secret may show in any log or response. The same attacker on a
+// --no-sandbox server does read the token, so the attempts are real.
+import { randomBytes } from "node:crypto";
+import { cp, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { HostingClient } from "../../../../src/api/client.js";
+import { deployDirectory } from "../../../../src/api/node/upload.js";
+import { SANDBOX_APP_PORT } from "../../../../src/server/platform/local/sandboxed-apps.js";
+import { cli, ensureBuilt, isolatedEnv, json, root } from "../../../helpers/cli.js";
+import { waitFinished } from "../../../helpers/deployments.js";
+import { fetchSiteUrl } from "../../../helpers/fetch-edge.js";
+import { processesRunning } from "../../../helpers/processes.js";
+import { clientFor, startTestServer, type TestServer } from "../../../helpers/server.js";
+
+const SECRET_NAME = "DH_TEST_SERVER_SECRET";
+const serverSecret = randomBytes(16).toString("hex");
+const victimSecret = `victim-secret-${randomBytes(8).toString("hex")}`;
+const marker = `dh-escape-${randomBytes(6).toString("hex")}`;
+const fixture = path.join(root, "test", "fixtures", "attacker");
+
+interface Attempt {
+  name: string;
+  ok: boolean;
+  detail?: string;
+}
+
+let work: string;
+beforeAll(async () => {
+  await ensureBuilt();
+  process.env[SECRET_NAME] = serverSecret; // the server's own environment holds a secret
+  work = await mkdtemp(path.join(tmpdir(), "dh-isolation-"));
+});
+afterAll(async () => {
+  delete process.env[SECRET_NAME];
+  for (const pid of await processesRunning(marker)) process.kill(pid, "SIGKILL");
+  await rm(work, { recursive: true, force: true });
+});
+
+/** The attacker's site, told where everything it wants is. */
+async function attackerDir(server: TestServer, victimDeploymentId: string, name: string): Promise<string> {
+  const dir = path.join(work, name);
+  await cp(fixture, dir, { recursive: true });
+  const targets = {
+    tokenFile: path.join(server.dataDir, "local-token"),
+    dbFile: path.join(server.dataDir, "hosting.db"),
+    victimFile: path.join(server.dataDir, "apps", victimDeploymentId, "server.js"),
+    dataDir: server.dataDir,
+    serverPid: process.pid,
+    serverSecretName: SECRET_NAME,
+    apiPort: Number(new URL(server.url).port),
+    victimPort: SANDBOX_APP_PORT,
+    marker,
+  };
+  await writeFile(path.join(dir, "targets.json"), JSON.stringify(targets));
+  return dir;
+}
+
+async function deployVictim(owner: HostingClient): Promise<string> {
+  const dir = path.join(work, "victim");
+  await cp(path.join(root, "examples", "node-server"), dir, { recursive: true });
+  const code = `// ${victimSecret}\nconst server = await import("./app.js");\nexport default server;\n`;
+  await cp(path.join(dir, "server.js"), path.join(dir, "app.js"));
+  await writeFile(path.join(dir, "server.js"), code);
+  await owner.createSite({ name: "victim" });
+  const { deployment } = await deployDirectory(owner, { dir, siteName: "victim", production: true });
+  const d = await waitFinished(owner, deployment.id);
+  expect(d).toMatchObject({ state: "ready", sandboxed: true });
+  return d.id;
+}
+
+function attempts(lines: string[]): Attempt[] {
+  return lines.filter((l) => l.startsWith("ATTACK {")).map((l) => JSON.parse(l.slice("ATTACK ".length)) as Attempt);
+}
+
+describe("a collaborator's build and app, sandboxed", () => {
+  let server: TestServer;
+  let owner: HostingClient;
+  beforeAll(async () => {
+    server = await startTestServer();
+    owner = clientFor(server.url, server.ownerToken);
+    expect(server.isolation).toMatchObject({ sandbox: "bubblewrap", unavailable: null, noNewPrivs: true });
+  });
+  afterAll(() => server?.close());
+
+  it("reach nothing of the server, its data or another site, and leave nothing behind", async () => {
+    const victimId = await deployVictim(owner);
+    const victim = await owner.getSite({ siteName: "victim" });
+    await owner.createSite({ name: "attacker" });
+    const { token } = await owner.createApiKey({ name: "mallory", role: "collaborator" });
+    const dir = await attackerDir(server, victimId, "attacker");
+
+    const { env } = await isolatedEnv();
+    Object.assign(env, { DECO_HOSTING_TOKEN: token, DECO_HOSTING_API_URL: server.url });
+    const deploy = await cli(env, ["deploy", dir, "--site", "attacker", "--json"], { timeout: 60_000 });
+    expect(deploy.exitCode, String(deploy.stderr)).toBe(0);
+    const deployment = json(deploy.stdout).deployment as { id: string; url: string };
+    expect(await owner.getDeployment({ deploymentId: deployment.id })).toMatchObject({
+      state: "ready",
+      sandboxed: true,
+    });
+
+    const buildLines = (await owner.getBuildLogs({ deploymentId: deployment.id })).entries.map((e) => e.message);
+    expect(buildLines).toContain("ATTACK-DONE build");
+    const fromBuild = attempts(buildLines);
+    expect(fromBuild.length).toBeGreaterThanOrEqual(8);
+    expect(fromBuild.filter((a) => a.ok)).toEqual([]);
+    // The build's setsid process ended with the build's sandbox.
+    expect(await processesRunning(`${marker}-build`)).toEqual([]);
+
+    let runtimeLines: string[] = [];
+    for (let i = 0; i < 100 && !runtimeLines.includes("ATTACK-DONE serve"); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const logs = await owner.getDeploymentLogs({ deploymentId: deployment.id });
+      runtimeLines = logs.entries.filter((e) => e.source === "runtime").map((e) => e.message);
+    }
+    expect(runtimeLines).toContain("ATTACK-DONE serve");
+    const fromApp = attempts(runtimeLines);
+    expect(fromApp.map((a) => a.name)).toContain("reach the API on a loopback port");
+    expect(fromApp.filter((a) => a.ok)).toEqual([]);
+    const served = await fetchSiteUrl(deployment.url, "/");
+    expect((JSON.parse(served.text) as Attempt[]).filter((a) => a.ok)).toEqual([]);
+
+    // The victim keeps answering with its own content, through a crash and its restart.
+    const victimUrl = victim.productionUrl as string;
+    expect(JSON.parse((await fetchSiteUrl(victimUrl, "/")).text)).toMatchObject({ hello: expect.any(String) });
+    await fetchSiteUrl(victimUrl, "/crash");
+    const answers: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const r = await fetchSiteUrl(victimUrl, "/").catch(() => null);
+      if (r && r.status < 500) answers.push(r.text);
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    expect(answers.length).toBeGreaterThan(0);
+    for (const a of answers) expect(JSON.parse(a)).toMatchObject({ hello: expect.any(String) });
+
+    // No secret anywhere the attacker can read: logs, responses.
+    const everything = [
+      ...buildLines,
+      ...(await owner.getDeploymentLogs({ deploymentId: deployment.id })).entries.map((e) => e.message),
+      served.text,
+      String(deploy.stdout),
+      String(deploy.stderr),
+    ].join("\n");
+    for (const secret of [server.ownerToken, serverSecret, victimSecret, "SQLite format"]) {
+      expect(everything).not.toContain(secret);
+    }
+    expect((await readdir(server.dataDir)).filter((f) => f.startsWith("pwned"))).toEqual([]);
+
+    // Deleting the site ends every process of its app, setsid ones included.
+    expect((await processesRunning(`${marker}-serve`)).length).toBe(1);
+    await owner.deleteSite({ siteName: "attacker" });
+    for (let i = 0; i < 100 && (await processesRunning(marker)).length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await processesRunning(marker)).toEqual([]);
+  });
+});
+
+describe("the same attacker on a --no-sandbox server", () => {
+  it("does read the owner token: the attempts above are real", async () => {
+    const server = await startTestServer({ noSandbox: true });
+    try {
+      const owner = clientFor(server.url, server.ownerToken);
+      const victimId = await (async () => {
+        const dir = path.join(work, "plain-victim");
+        await cp(path.join(root, "examples", "static-site"), dir, { recursive: true });
+        await owner.createSite({ name: "plain-victim" });
+        return (await deployDirectory(owner, { dir, siteName: "plain-victim" })).deployment.id;
+      })();
+      await owner.createSite({ name: "plain-attacker" });
+      const dir = await attackerDir(server, victimId, "plain-attacker");
+      await writeFile(path.join(dir, "deco-hosting.json"), JSON.stringify({ build: "node attack.mjs build" }));
+      const { deployment } = await deployDirectory(owner, { dir, siteName: "plain-attacker" });
+      const d = await waitFinished(owner, deployment.id);
+      expect(d).toMatchObject({ sandboxed: false });
+      const lines = (await owner.getBuildLogs({ deploymentId: d.id })).entries.map((e) => e.message);
+      const token = attempts(lines).find((a) => a.name === "read the owner token");
+      expect(token).toMatchObject({ ok: true, detail: server.ownerToken });
+    } finally {
+      await server.close();
+      for (const pid of await processesRunning(marker)) process.kill(pid, "SIGKILL");
+    }
+  });
+});
