@@ -18,4 +18,19 @@ if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtime
   console.error("Installing dependencies (npm ci)…");
   sh("npm ci --no-audit --no-fund");
 }
+// Builds and apps run in bubblewrap's sandbox; the server refuses them without it.
+if (!onPath("bwrap")) {
+  if (process.getuid?.() === 0 && onPath("apt-get")) {
+    console.error("Installing bubblewrap, the sandbox builds and apps run in (apt-get)…");
+    sh("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap");
+  } else {
+    console.error(
+      "Note: bubblewrap is not installed, so the local server will not run builds or apps. Install it with `sudo apt-get install bubblewrap` (or your system's package manager).",
+    );
+  }
+}
 if (!process.argv.includes("--no-build")) sh("node scripts/build.mjs");
+
+function onPath(name) {
+  return (process.env.PATH ?? "").split(":").some((dir) => dir && existsSync(`${dir}/${name}`));
+}

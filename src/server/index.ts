@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { dirname } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
 import type { ServerContext } from "./context.js";
+import { secureDataDir } from "./data-dir.js";
 import { type DeployOptions, type DeployServices, startDeployServices } from "./deploy/services.js";
 import { bootstrapOwner, DEFAULT_OWNER_EMAIL, ensureLocalToken } from "./first-run.js";
 import { createApp } from "./http/app.js";
@@ -62,6 +63,7 @@ export interface ServerState {
 export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const host = opts.host ?? "127.0.0.1";
+  secureDataDir(opts.dataDir);
   const db = await openDatabase(opts.dataDir);
   let deploy: DeployServices;
   try {

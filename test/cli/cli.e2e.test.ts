@@ -236,6 +236,8 @@ describe("the embedded default: a local server started on demand", () => {
     expect(json((await cli(env, ["sites", "create", "hello", "--json"])).stdout)).toMatchObject({ name: "hello" });
     const started = json((await cli(env, ["server", "start", "--json"])).stdout);
     expect(started).toMatchObject({ running: true, started: false, pid: before.pid });
+    expect(before.isolation).toMatchObject({ sandbox: "bubblewrap", unavailable: null, noNewPrivs: true });
+    expect(before.isolation.namespaces).toEqual(expect.arrayContaining(["mount", "pid", "network (apps)"]));
     expect(json((await cli(env, ["whoami", "--json"])).stdout)).toMatchObject({ via: "api_key", apiUrl: before.url });
   });
 
@@ -281,6 +283,39 @@ describe("help", () => {
     expect([...packages]).toEqual([]);
     const sizes = await Promise.all([...seen].map(async (f) => (await stat(f)).size));
     expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThan(20_000);
+  });
+});
+
+describe("a foreground server", () => {
+  it("says how it isolates tenant code, and writes no owner key to disk unless asked", async () => {
+    const { env, home } = await isolatedEnv();
+    const dataDir = join(home, "shared");
+    const child = execa("node", [bin, "server", "--data-dir", dataDir, "--port", "0", "--edge-port", "0", "--json"], {
+      env,
+      extendEnv: false,
+      reject: false,
+      stdin: "ignore",
+    });
+    try {
+      // --json prints one document once it listens.
+      const started = await new Promise<{ isolation: unknown }>((resolve, reject) => {
+        let out = "";
+        child.stdout?.on("data", (c: Buffer) => {
+          out += c.toString();
+          try {
+            resolve(JSON.parse(out));
+          } catch {}
+        });
+        child.once("exit", () => reject(new Error(`server exited: ${out}`)));
+      });
+      expect(started.isolation).toMatchObject({ sandbox: "bubblewrap", unavailable: null });
+      expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+      await expect(stat(join(dataDir, "local-token"))).rejects.toMatchObject({ code: "ENOENT" });
+    } finally {
+      child.kill("SIGTERM");
+      await child;
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });
 

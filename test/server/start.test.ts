@@ -1,5 +1,6 @@
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +15,31 @@ describe("server start", () => {
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it("keeps its data dir 0700 and the files it writes there 0600, even in a directory that was open", async () => {
+    const dataDir = join(dir, "open-data");
+    await mkdir(dataDir, { mode: 0o777 });
+    await chmod(dataDir, 0o777);
+    const server = await startServer({ dataDir, port: 0, localTokenFile: join(dataDir, "local-token"), log: () => {} });
+    try {
+      const client = clientFor(server.url, (await readFile(join(dataDir, "local-token"), "utf8")).trim());
+      const body = Buffer.from("a blob");
+      const sha256 = createHash("sha256").update(body).digest("hex");
+      await client.putBlob(sha256, body, body.length);
+      const mode = async (p: string) => (await stat(join(dataDir, p))).mode & 0o777;
+      expect(await mode(".")).toBe(0o700);
+      for (const file of ["hosting.db", "hosting.db-wal", "hosting.db-shm", "local-token"]) {
+        expect([file, await mode(file)]).toEqual([file, 0o600]);
+      }
+      const blobs = (await readdir(join(dataDir, "blobs"), { recursive: true, withFileTypes: true })).filter((e) =>
+        e.isFile(),
+      );
+      expect(blobs.length).toBe(1);
+      for (const b of blobs) expect((await stat(join(b.parentPath, b.name))).mode & 0o777).toBe(0o600);
+    } finally {
+      await server.close();
+    }
   });
 
   it("creates the owner, a one-time link, a 0600 local token and a state file on first start only", async () => {

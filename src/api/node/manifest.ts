@@ -60,7 +60,7 @@ export async function buildManifest(
         const target = await realpath(absolute).catch(() => null);
         if (target === null) continue; // dangling link: nothing to upload
         if (target !== root && !target.startsWith(root + path.sep)) {
-          throw new HostingError("invalid_input", `${rel} is a link to ${target}, outside the deployed directory`, {
+          throw new HostingError("invalid_input", `${rel} is a link to outside the deployed directory`, {
             hint: `Copy the file into the directory, or list ${rel} in ${IGNORE_FILE}`,
           });
         }

@@ -59,7 +59,7 @@ export function createBlobStore(dataDir: string): BlobStore {
         },
       });
       try {
-        await pipeline(body, meter, createWriteStream(temp, { mode: 0o644 }));
+        await pipeline(body, meter, createWriteStream(temp, { mode: 0o600 }));
         const actual = hash.digest("hex");
         if (actual !== sha256) {
           throw new HostingError("invalid_input", `the uploaded bytes hash to ${actual}, not ${sha256}`, {

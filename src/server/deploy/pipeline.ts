@@ -127,11 +127,13 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
         tmpBytes: 1024 * 1024 * 1024,
       });
       const tenantCodeRuns = async () => {
-        await db
-          .updateTable("deployments")
-          .set({ sandboxed: sandbox.isolation.sandbox === "bubblewrap" ? 1 : 0 })
-          .where("id", "=", id)
-          .execute();
+        if (!sandbox.isolation.unavailable) {
+          await db
+            .updateTable("deployments")
+            .set({ sandboxed: sandbox.isolation.sandbox === "bubblewrap" ? 1 : 0 })
+            .where("id", "=", id)
+            .execute();
+        }
         for (const dir of [home, cache]) await mkdir(dir, { recursive: true, mode: 0o700 });
         for (const dir of [work, home, cache]) await sandbox.ownTree(dir, uid);
       };

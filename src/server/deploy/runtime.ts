@@ -163,11 +163,13 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
 
   async function startInstance(row: DeploymentRow, appDir: string, cfg: ResolvedSiteConfig): Promise<void> {
     if (!cfg.start) throw new HostingError("internal", `deployment ${row.id} has no start command`);
-    await db
-      .updateTable("deployments")
-      .set({ sandboxed: opts.sandbox.isolation.sandbox === "bubblewrap" ? 1 : 0 })
-      .where("id", "=", row.id)
-      .execute();
+    if (!opts.sandbox.isolation.unavailable) {
+      await db
+        .updateTable("deployments")
+        .set({ sandboxed: opts.sandbox.isolation.sandbox === "bubblewrap" ? 1 : 0 })
+        .where("id", "=", row.id)
+        .execute();
+    }
     await supervisor.start({
       id: row.id,
       owner: await siteRunUid(db, row.site_id),

@@ -1,6 +1,7 @@
 // What to do with an uploaded directory: deco-hosting.json when present, else what
 // package.json's scripts say, else serve the directory as it is.
-import { access, readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, type FileHandle, open } from "node:fs/promises";
 import path from "node:path";
 import { HostingError } from "../../api/errors.js";
 import { unsafePathReason } from "../../api/paths.js";
@@ -27,8 +28,37 @@ const exists = (p: string) =>
     () => false,
   );
 
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * Reads a config file of the tenant's tree without following a link (`package.json ->
+ * /etc/shadow` would have the server read, and quote in its error, a file of its own).
+ */
+async function readConfigFile(file: string): Promise<string | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new HostingError("invalid_input", `${path.basename(file)} is a symbolic link or cannot be read`, {
+      hint: `Make ${path.basename(file)} a regular file in the deployed directory`,
+    });
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile() || info.size > MAX_CONFIG_BYTES) {
+      throw new HostingError("invalid_input", `${path.basename(file)} is not a regular file of at most 1 MiB`, {
+        hint: `Make ${path.basename(file)} a regular file in the deployed directory`,
+      });
+    }
+    return await handle.readFile("utf8");
+  } finally {
+    await handle.close();
+  }
+}
+
 async function readJson(file: string): Promise<unknown | undefined> {
-  const text = await readFile(file, "utf8").catch(() => undefined);
+  const text = await readConfigFile(file);
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text);

@@ -1,6 +1,6 @@
 // Deploying from git: the server clones at a ref and records the commit.
 import { execFileSync } from "node:child_process";
-import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,18 +14,15 @@ let client: HostingClient;
 let repo: string;
 let firstSha: string;
 
-const git = (...args: string[]) =>
-  execFileSync("git", args, {
-    cwd: repo,
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: "Ada",
-      GIT_AUTHOR_EMAIL: "ada@example.com",
-      GIT_COMMITTER_NAME: "Ada",
-      GIT_COMMITTER_EMAIL: "ada@example.com",
-    },
-  }).trim();
+const extraRepos: string[] = [];
+const gitEnv = {
+  ...process.env,
+  GIT_AUTHOR_NAME: "Ada",
+  GIT_AUTHOR_EMAIL: "ada@example.com",
+  GIT_COMMITTER_NAME: "Ada",
+  GIT_COMMITTER_EMAIL: "ada@example.com",
+};
+const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, encoding: "utf8", env: gitEnv }).trim();
 
 beforeAll(async () => {
   server = await startTestServer({ allowFileGitUrls: true });
@@ -45,9 +42,23 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await rm(repo, { recursive: true, force: true });
+  for (const dir of extraRepos) await rm(dir, { recursive: true, force: true });
 });
 
 const waitFinished = (id: string) => waitForDeployment(client, id);
+
+/** A one-commit repository laid out by `fill`, readable by the sandbox. */
+async function repoWith(fill: (dir: string) => Promise<void>): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), "dh-evil-repo-"));
+  extraRepos.push(dir);
+  await chmod(dir, 0o755);
+  await fill(dir);
+  const run = (...args: string[]) => execFileSync("git", args, { cwd: dir, env: gitEnv });
+  run("init", "-q", "-b", "main");
+  run("add", "-A");
+  run("commit", "-q", "-m", "evil");
+  return dir;
+}
 
 describe("deploy --git", () => {
   it("clones the default branch and records commit SHA, message and author", async () => {
@@ -78,6 +89,45 @@ describe("deploy --git", () => {
     );
     expect(d.state).toBe("error");
     expect(d.reason).toMatch(/could not fetch nope/);
+  });
+
+  it("refuses a repository whose output is a link out of its tree, serving nothing of the data dir", async () => {
+    const evil = await repoWith(async (dir) => {
+      await writeFile(path.join(dir, "deco-hosting.json"), JSON.stringify({ output: "dist" }));
+      await symlink("../..", path.join(dir, "dist")); // dist -> the data dir, seen from work/<id>
+    });
+    const d = await waitFinished((await client.deploy({ siteName: "from-git", git: { url: `file://${evil}` } })).id);
+    expect(d).toMatchObject({ state: "error", url: expect.any(String) });
+    expect(d.reason).toMatch(/dist" is a link to outside/);
+    expect(d.reason).not.toContain(server.dataDir);
+    const res = await fetchSiteUrl(d.url as string, "/local-token");
+    expect(res.status).toBe(404);
+    expect(res.text).not.toContain(server.ownerToken);
+    expect((await fetchSiteUrl(d.url as string, "/hosting.db")).status).toBe(404);
+  });
+
+  it("refuses a link out of the tree anywhere in the output", async () => {
+    const evil = await repoWith(async (dir) => {
+      await writeFile(path.join(dir, "index.html"), "<h1>decoy</h1>");
+      await symlink("../..", path.join(dir, "data"));
+    });
+    const d = await waitFinished((await client.deploy({ siteName: "from-git", git: { url: `file://${evil}` } })).id);
+    expect(d.state).toBe("error");
+    expect(d.reason).toMatch(/data is a link to outside the deployed directory/);
+    expect(d.reason).not.toContain(server.dataDir);
+    expect((await fetchSiteUrl(d.url as string, "/data/local-token")).status).toBe(404);
+  });
+
+  it("does not read a config file that is a link, nor quote what it points at", async () => {
+    const evil = await repoWith(async (dir) => {
+      await symlink(path.join(server.dataDir, "local-token"), path.join(dir, "package.json"));
+    });
+    const d = await waitFinished((await client.deploy({ siteName: "from-git", git: { url: `file://${evil}` } })).id);
+    expect(d.state).toBe("error");
+    expect(d.reason).toMatch(/package\.json is a symbolic link/);
+    expect(d.reason).not.toContain(server.ownerToken);
+    const log = (await client.getBuildLogs({ deploymentId: d.id })).entries.map((e) => e.message).join("\n");
+    expect(log).not.toContain(server.ownerToken);
   });
 
   it("refuses file:// URLs unless the server allows them", async () => {

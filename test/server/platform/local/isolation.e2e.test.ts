@@ -188,3 +188,31 @@ describe("the same attacker on a --no-sandbox server", () => {
     }
   });
 });
+
+describe("a server on a machine without bubblewrap", () => {
+  it("serves static uploads but runs no build or app, saying how to install it or pass --no-sandbox", async () => {
+    const path0 = process.env.PATH;
+    process.env.PATH = "/nonexistent"; // no bwrap to be found while the server starts
+    let server: TestServer;
+    try {
+      server = await startTestServer();
+    } finally {
+      process.env.PATH = path0;
+    }
+    try {
+      expect(server.isolation).toMatchObject({ sandbox: "none", bwrap: null });
+      expect(server.isolation.unavailable).toMatch(/apt-get install bubblewrap.*--no-sandbox/);
+      const owner = clientFor(server.url, server.ownerToken);
+      await owner.createSite({ name: "plain" });
+      const asIs = await deployDirectory(owner, { dir: path.join(root, "examples", "static-site"), siteName: "plain" });
+      expect(await waitFinished(owner, asIs.deployment.id)).toMatchObject({ state: "ready", sandboxed: null });
+      const app = await deployDirectory(owner, { dir: path.join(root, "examples", "node-server"), siteName: "plain" });
+      const failed = await waitFinished(owner, app.deployment.id);
+      expect(failed).toMatchObject({ state: "error", sandboxed: null });
+      expect(failed.reason).toMatch(/bubblewrap \(bwrap\) is not installed.*--no-sandbox/);
+      expect(await processesRunning(app.deployment.id)).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+});
