@@ -110,7 +110,7 @@ const alive = (pid) => {
  * stop() terminates the server (its supervisor stops the apps it runs), kills any app
  * process group that outlived it, and removes the temp dir.
  */
-export async function startServer({ label = "server", nodeArgs = [] } = {}) {
+export async function startServer({ label = "server", nodeArgs = [], serverArgs = [] } = {}) {
   const dir = tempDir(label);
   const stateFile = join(dir, "server.json");
   const tokenFile = join(dir, "local-token");
@@ -122,6 +122,7 @@ export async function startServer({ label = "server", nodeArgs = [] } = {}) {
       "server",
       ...["--data-dir", join(dir, "data"), "--port", "0", "--edge-port", "0"],
       ...["--state-file", stateFile, "--local-token-file", tokenFile],
+      ...serverArgs,
     ],
     { cwd: dir, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } },
   );

@@ -1,11 +1,13 @@
-// Edge proxy throughput beside nginx proxying to the same upstream, and beside the upstream
-// direct, in one run. Deploys examples/node-server to production on a real
-// `deco-hosting server`, reads the app's port from its runtime log ("listening on <port>"),
-// starts nginx (1 worker, upstream keepalive 64, HTTP/1.1 to the upstream) in a temp prefix,
-// then runs `wrk -t1 -c32 -d5s` against direct, nginx and our edge (Host: <site>.localhost),
-// twice each, interleaved, keeping each target's better run. Prints rps, latency and ratios.
-// Target (DESIGN.md): edge ≥ 0.60× nginx. The app logs every request to stdout, and that
-// line goes through our log pipeline for all three targets: it is part of the product.
+// Edge proxy throughput beside nginx proxying to the same app, and beside the app direct,
+// in one run. Deploys examples/node-server to production on a real `deco-hosting server`
+// (sandboxed: the app is in its own network namespace, reachable only through the edge) and
+// on a second one started with --no-sandbox, whose app listens on a loopback port (read from
+// its runtime log, "listening on <port>"): nginx (1 worker, upstream keepalive 64, HTTP/1.1
+// to the upstream) proxies to that app, and the direct run hits it. `wrk -t1 -c32 -d5s`
+// runs against each target twice, interleaved, keeping each target's better run. Prints
+// rps, latency and ratios: edge/nginx (target DESIGN.md ≥ 0.60×) and sandboxed/unsandboxed
+// edge (the sandbox's cost). Each app logs every request to stdout, and that line goes
+// through our log pipeline for every target: it is part of the product.
 // Needs nginx and wrk: apt-get install -y nginx-light wrk
 // Run: npm run build && node bench/edge.mjs   (or npm run bench:edge; DURATION=5s, CONNS=32;
 // CPU_PROF=<dir> writes a V8 CPU profile of the server process there, for DevTools).
@@ -112,28 +114,37 @@ http {
 /** The status of one GET /healthz to 127.0.0.1:port with an optional Host header. */
 const probe = async (port, host) => (await httpGet(port, "/healthz", { host })).status;
 
-await withCleanup(async (onCleanup) => {
-  const cpuProf = process.env.CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.CPU_PROF] : [];
-  const server = await startServer({ label: "edge", nodeArgs: cpuProf });
-  onCleanup(() => server.stop());
-
+/** Deploys the example to production on `server` and returns the Host its edge answers to. */
+async function deployExample(server) {
   await server.cliJson(["sites", "create", SITE]);
   const { json: dep } = await server.cliJson(["deploy", join(root, "examples/node-server"), "--site", SITE, "--prod"], {
     timeoutMs: 180_000,
   });
   if (dep.deployment.state !== "ready") throw new Error(`deployment ${dep.deployment.id} is ${dep.deployment.state}`);
+  await server.trackApps(SITE);
+  return `${SITE}.localhost:${server.edgePort}`;
+}
 
-  // The app's port, from its own "listening on <port>" runtime log line.
+await withCleanup(async (onCleanup) => {
+  const cpuProf = process.env.CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.CPU_PROF] : [];
+  const server = await startServer({ label: "edge", nodeArgs: cpuProf });
+  onCleanup(() => server.stop());
+  const plain = await startServer({ label: "edge-plain", serverArgs: ["--no-sandbox"] });
+  onCleanup(() => plain.stop());
+  const edgeHost = await deployExample(server);
+  const plainHost = await deployExample(plain);
+
+  // The unsandboxed app's port, from its own "listening on <port>" runtime log line.
   let appPort;
   for (let i = 0; i < 50 && !appPort; i++) {
-    const entries = await server.trackApps(SITE);
+    const entries = await plain.trackApps(SITE);
     const line = entries.find((e) => e.source === "runtime" && /^listening on \d+/.test(e.message));
     if (line) appPort = Number(/^listening on (\d+)/.exec(line.message)[1]);
     else await sleep(100);
   }
   if (!appPort) throw new Error(`no "listening on <port>" line in the runtime log of ${SITE}`);
 
-  // nginx in a temp prefix, proxying to the same app.
+  // nginx in a temp prefix, proxying to that app.
   const prefix = tempDir("nginx");
   onCleanup(() => rmSync(prefix, { recursive: true, force: true }));
   const nginxPort = await freePort();
@@ -150,17 +161,18 @@ await withCleanup(async (onCleanup) => {
   nginx.stderr.on("data", (d) => (nginxOut += d));
   onCleanup(() => stopChild(nginx)); // SIGTERM: fast shutdown of master and worker
 
-  const edgeHost = `${SITE}.localhost:${server.edgePort}`;
+  const edgeTarget = (name, s, host) => ({
+    name,
+    url: `http://127.0.0.1:${s.edgePort}/`,
+    headers: [`Host: ${host}`],
+    port: s.edgePort,
+    host,
+  });
   const targets = [
-    { name: "upstream direct", url: `http://127.0.0.1:${appPort}/`, headers: [], port: appPort },
+    { name: "app direct", url: `http://127.0.0.1:${appPort}/`, headers: [], port: appPort },
     { name: "nginx", url: `http://127.0.0.1:${nginxPort}/`, headers: [], port: nginxPort },
-    {
-      name: "deco edge",
-      url: `http://127.0.0.1:${server.edgePort}/`,
-      headers: [`Host: ${edgeHost}`],
-      port: server.edgePort,
-      host: edgeHost,
-    },
+    edgeTarget("deco edge", server, edgeHost),
+    edgeTarget("edge no-sandbox", plain, plainHost),
   ];
   // Every target answers 200 before any load.
   for (const t of targets) {
@@ -204,9 +216,9 @@ await withCleanup(async (onCleanup) => {
   const rps = (n) => best.get(n).rps;
   const edgeNginx = rps("deco edge") / rps("nginx");
   console.log(
-    `edge/nginx ${edgeNginx.toFixed(2)}× (target ≥ 0.60${edgeNginx < 0.6 ? ", MISSED" : ""})   edge/direct ${(rps("deco edge") / rps("upstream direct")).toFixed(2)}×   nginx/direct ${(
-      rps("nginx") / rps("upstream direct")
-    ).toFixed(2)}×`,
+    `edge/nginx ${edgeNginx.toFixed(2)}× (target ≥ 0.60${edgeNginx < 0.6 ? ", MISSED" : ""})   edge/direct ${(rps("deco edge") / rps("app direct")).toFixed(2)}×   nginx/direct ${(
+      rps("nginx") / rps("app direct")
+    ).toFixed(2)}×   sandboxed/unsandboxed edge ${(rps("deco edge") / rps("edge no-sandbox")).toFixed(2)}×`,
   );
   const errs = [...best.entries()].filter(([, b]) => b.non2xx + b.socketErrors > 0);
   if (errs.length) console.log(`note: errors (non-2xx or socket) in: ${errs.map(([n]) => n).join(", ")}`);

@@ -13,19 +13,26 @@ const env = { ...process.env };
 delete env.NODE_CHANNEL_FD;
 delete env.NODE_CHANNEL_SERIALIZATION_MODE;
 
-// A group of its own, so a stop reaches everything the app started.
-const app = spawn("/bin/sh", ["-c", command], { stdio: ["ignore", "pipe", "pipe"], env, detached: true });
-app.stdout.pipe(process.stdout);
-app.stderr.pipe(process.stderr);
+// A group of its own, so a stop reaches everything the app started; its output goes straight
+// to the server's pipes, not through this process.
+const app = spawn("/bin/sh", ["-c", command], { stdio: ["ignore", "inherit", "inherit"], env, detached: true });
 app.once("error", (error) => {
   process.stderr.write(`could not start the app: ${error.message}\n`);
   process.exit(127);
 });
-// "close" waits for every holder of the app's output, so a server that outlives its shell
-// (sh -c "node server.js" and a SIGTERM) still drains before the sandbox ends.
-app.once("close", (code, signal) => {
-  process.exitCode = code ?? 128 + (constants.signals[signal] ?? 1);
-  process.stdout.write("", () => process.exit());
+// The shell may end before the server it started (sh -c "node server.js" on SIGTERM): the
+// sandbox ends only once the app's whole group is gone, so the app still drains its requests.
+app.once("exit", (code, signal) => {
+  const status = code ?? 128 + (constants.signals[signal] ?? 1);
+  const waitForGroup = () => {
+    try {
+      process.kill(-app.pid, 0);
+      setTimeout(waitForGroup, 50);
+    } catch {
+      process.exit(status);
+    }
+  };
+  waitForGroup();
 });
 const stop = () => {
   try {
