@@ -85,7 +85,12 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   };
   let http: Server;
   try {
-    http = createAdaptorServer({ fetch: createApp(context).fetch }) as Server;
+    // A client gets this long for its headers, and for its whole request (a large blob upload
+    // included); slower ones are cut, so half-open connections cannot pile up.
+    http = createAdaptorServer({
+      fetch: createApp(context).fetch,
+      serverOptions: { headersTimeout: 20_000, requestTimeout: 600_000, connectionsCheckingInterval: 5_000 },
+    }) as Server;
     await listen(http, opts.port ?? 0, host);
   } catch (err) {
     await deploy.close();

@@ -1,6 +1,6 @@
 // Sites: the named things people deploy. Names are unique on the server because each one
 // becomes a hostname (`<site>.localhost`); a site belongs to exactly one team.
-import { type Selectable, sql } from "kysely";
+import type { Selectable } from "kysely";
 import { HostingError } from "../api/errors.js";
 import type { Site } from "../api/schemas.js";
 import type { TeamRow } from "./auth/accounts.js";
@@ -83,16 +83,20 @@ export async function deleteSite(db: Db, team: TeamRow, name: string): Promise<v
   await db.deleteFrom("sites").where("id", "=", site.id).execute();
 }
 
-/** The number the site's code runs under (uid SITE_UID_BASE + n as root), given out on first need. */
+/** The number the site's code runs under (uid SITE_UID_BASE + n as root), given out once, on first need. */
 export async function siteRunUid(db: Db, siteId: string): Promise<number> {
   const read = () => db.selectFrom("sites").select("run_uid").where("id", "=", siteId).executeTakeFirstOrThrow();
   const current = (await read()).run_uid;
   if (current !== null) return current;
-  await db
-    .updateTable("sites")
-    .set({ run_uid: sql<number>`(select coalesce(max(run_uid), 0) + 1 from sites)` })
-    .where("id", "=", siteId)
-    .where("run_uid", "is", null)
-    .execute();
+  await db.transaction().execute(async (tx) => {
+    const taken = await tx.selectFrom("sites").select("run_uid").where("id", "=", siteId).executeTakeFirstOrThrow();
+    if (taken.run_uid !== null) return;
+    const { uid } = await tx
+      .insertInto("run_uids")
+      .values({ site_id: siteId })
+      .returning("uid")
+      .executeTakeFirstOrThrow();
+    await tx.updateTable("sites").set({ run_uid: uid }).where("id", "=", siteId).execute();
+  });
   return (await read()).run_uid as number;
 }

@@ -2,13 +2,13 @@
 // own .decohostingignore, refuses links that leave the tree, and hashes files with SHA-256
 // in parallel. Node-only.
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { lstat, readdir, readFile, realpath, stat } from "node:fs/promises";
+import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import ignore, { type Ignore } from "ignore";
 import { HostingError } from "../errors.js";
 import { UPLOAD_LIMITS, type UploadLimits, unsafePathReason } from "../paths.js";
 import type { ManifestFile } from "../schemas.js";
+import { openRegular, readRegularText } from "./regular-file.js";
 
 export const IGNORE_FILE = ".decohostingignore";
 
@@ -48,7 +48,7 @@ export async function buildManifest(
   const walk = async (relDir: string, inherited: Rules[]): Promise<void> => {
     const absDir = path.join(root, relDir);
     const rules = [...inherited];
-    const gi = await readFile(path.join(absDir, ".gitignore"), "utf8").catch(() => null);
+    const gi = await readIgnoreFile(path.join(absDir, ".gitignore"));
     if (gi !== null) rules.push({ base: relDir, ig: ignore().add(gi) });
     const entries = await readdir(absDir, { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -77,6 +77,7 @@ export async function buildManifest(
       const reason = unsafePathReason(rel);
       if (reason) throw new HostingError("invalid_input", `cannot upload ${JSON.stringify(rel)}: ${reason}`);
       const st = await lstat(absolute);
+      if (!st.isFile()) continue; // a link to a FIFO, socket or device: nothing to upload
       if (st.size > limits.maxFileBytes) {
         throw new HostingError("payload_too_large", `${rel} is ${st.size} bytes; the limit is ${limits.maxFileBytes}`, {
           hint: `Keep large assets elsewhere, or list ${rel} in ${IGNORE_FILE}`,
@@ -97,7 +98,7 @@ export async function buildManifest(
     }
   };
 
-  const own = await readFile(path.join(root, IGNORE_FILE), "utf8").catch(() => "");
+  const own = (await readIgnoreFile(path.join(root, IGNORE_FILE))) ?? "";
   await walk("", [{ base: "", ig: ignore().add(DEFAULT_IGNORES).add(own) }]);
 
   const files = await mapLimit(found, opts.concurrency ?? 16, async (f) => ({
@@ -121,14 +122,21 @@ function isIgnored(rules: Rules[], rel: string, isDir: boolean): boolean {
   return ignored;
 }
 
-export function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash("sha256");
-    createReadStream(file)
-      .on("data", (chunk) => h.update(chunk))
-      .on("error", reject)
-      .on("end", () => resolve(h.digest("hex")));
-  });
+/** An ignore file's rules; one that is a link, a special file or over 1 MiB has none. */
+async function readIgnoreFile(file: string): Promise<string | null> {
+  return (await readRegularText(file, 1024 * 1024).catch(() => undefined)) ?? null;
+}
+
+/** SHA-256 of a regular file (never of what a link or a FIFO would give). */
+export async function sha256File(file: string): Promise<string> {
+  const handle = await openRegular(file);
+  const h = createHash("sha256");
+  try {
+    for await (const chunk of handle.createReadStream({ autoClose: false })) h.update(chunk as Buffer);
+  } finally {
+    await handle.close();
+  }
+  return h.digest("hex");
 }
 
 /** Runs `fn` over `items` with at most `limit` at once, keeping order. */

@@ -2,12 +2,13 @@
 // building → deploying → ready, or to error / canceled with a reason. Every step is
 // persisted, so on boot `reconcile` resumes what was only queued and fails what a dead
 // server left half-done; nothing is ever left stuck.
-import { constants, createReadStream } from "node:fs";
+import { constants } from "node:fs";
 import { chmod, copyFile, mkdir, realpath, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { HostingError } from "../../api/errors.js";
 import { buildManifest, IGNORE_FILE } from "../../api/node/manifest.js";
+import { openRegular } from "../../api/node/regular-file.js";
 import { type DeploymentState, SITE_CONFIG_FILE } from "../../api/schemas.js";
 import type { Bind, Sandbox, SandboxSpec } from "../platform/local/sandbox.js";
 import { siteRunUid } from "../sites.js";
@@ -126,7 +127,10 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
         limits: sandbox.isolation.limits.build,
         tmpBytes: 1024 * 1024 * 1024,
       });
+      let prepared = false;
       const tenantCodeRuns = async () => {
+        if (prepared) return;
+        prepared = true;
         if (!sandbox.isolation.unavailable) {
           await db
             .updateTable("deployments")
@@ -134,8 +138,14 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
             .where("id", "=", id)
             .execute();
         }
-        for (const dir of [home, cache]) await mkdir(dir, { recursive: true, mode: 0o700 });
-        for (const dir of [work, home, cache]) await sandbox.ownTree(dir, uid);
+        // The work dir holds only what the server laid out, and no tenant process has seen it
+        // yet: it can be handed over whole. The site's cache may be in use by another of its
+        // builds, so it (like the fresh home) is made the site's once, when created, never
+        // walked: a tree a tenant can change under the walk could send a chown anywhere.
+        for (const dir of [home, cache]) {
+          if (await mkdir(dir, { recursive: true, mode: 0o700 })) await sandbox.ownDir(dir, uid);
+        }
+        await sandbox.ownTree(work, uid);
       };
 
       const source = JSON.parse(row.source_json) as DeploymentSourceInfo;
@@ -312,7 +322,9 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     } else {
       const manifest = await buildManifest(path.join(work, out));
       for (const f of manifest.files) {
-        if (!(await blobs.has(f.sha256))) await blobs.put(f.sha256, createReadStream(f.absolute), { maxBytes: f.size });
+        if (await blobs.has(f.sha256)) continue;
+        const handle = await openRegular(f.absolute);
+        await blobs.put(f.sha256, handle.createReadStream(), { maxBytes: f.size });
       }
       files = manifest.files.map((f) => ({ path: f.path, sha256: f.sha256, size: f.size, mode: f.mode ?? 0o644 }));
     }

@@ -8,6 +8,7 @@ import { HostingError } from "../../api/errors.js";
 import { nowIso } from "../auth/secrets.js";
 import type { EdgeHost } from "../edge/host.js";
 import type { EdgeTarget, StaticFile } from "../edge/target.js";
+import type { RestartPolicy } from "../platform/local/backoff.js";
 import type { Sandbox } from "../platform/local/sandbox.js";
 import { sandboxedLauncher } from "../platform/local/sandboxed-apps.js";
 import { createSupervisor, processLauncher, type Supervisor } from "../platform/local/supervisor.js";
@@ -35,6 +36,7 @@ export interface RuntimeOptions {
   sandbox: Sandbox;
   /** How long an old instance may take to finish its requests before it is stopped. */
   drainTimeoutMs?: number;
+  restartPolicy?: Partial<RestartPolicy>;
 }
 
 export interface Runtime extends PipelineRuntime {
@@ -77,6 +79,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       opts.sandbox.isolation.sandbox === "none" && !opts.sandbox.isolation.unavailable
         ? processLauncher
         : sandboxedLauncher(opts.sandbox),
+    ...(opts.restartPolicy ? { restartPolicy: opts.restartPolicy } : {}),
     log: (id, stream, message) =>
       logs.append({
         deploymentId: id,
@@ -146,6 +149,9 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     const row = await readyRow(id);
     if (!row || row.site_id !== site.id) return null;
     if (row.kind === "static") return staticTarget(row);
+    // An app the supervisor gave up on stays down until a deploy, promote or server restart:
+    // a visitor's request must not start its crash loop again.
+    if (supervisor.get(row.id)?.state === "failed") return { kind: "unavailable", key: row.id };
     await ensureRunning(row);
     const instance = supervisor.get(row.id);
     if (!instance) return null;

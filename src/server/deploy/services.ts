@@ -5,6 +5,7 @@ import path from "node:path";
 import { UPLOAD_LIMITS, type UploadLimits } from "../../api/paths.js";
 import type { DeploymentState } from "../../api/schemas.js";
 import { createEdgeServer, type EdgeRequestMetric, type EdgeServer } from "../edge/router.js";
+import type { RestartPolicy } from "../platform/local/backoff.js";
 import { createSandbox, type ResourceLimits, type Sandbox } from "../platform/local/sandbox.js";
 import type { Db } from "../store/db.js";
 import { createSiteUrls, type SiteUrls } from "../urls.js";
@@ -27,6 +28,8 @@ export interface DeployOptions {
   onRequestDone?(metric: EdgeRequestMetric): void;
   /** `--no-sandbox`: run builds and apps as plain processes of the server's user. */
   noSandbox?: boolean;
+  /** How apps that crash are restarted; defaults in platform/local/backoff.ts. */
+  restartPolicy?: Partial<RestartPolicy>;
   /** Per app instance and per build; defaults in platform/local/sandbox.ts. */
   limits?: { app?: Partial<ResourceLimits>; build?: Partial<ResourceLimits> };
 }
@@ -60,7 +63,15 @@ export async function startDeployServices(db: Db, dataDir: string, opts: DeployO
     disabled: opts.noSandbox ?? false,
     ...(opts.limits ? { limits: opts.limits } : {}),
   });
-  const runtime = createRuntime({ db, blobs, logs, dataDir, appDir, sandbox });
+  const runtime = createRuntime({
+    db,
+    blobs,
+    logs,
+    dataDir,
+    appDir,
+    sandbox,
+    ...(opts.restartPolicy ? { restartPolicy: opts.restartPolicy } : {}),
+  });
   const edge = await createEdgeServer({
     port: opts.edgePort ?? 0,
     host: opts.edgeHost ?? "127.0.0.1",

@@ -1,9 +1,9 @@
 // What to do with an uploaded directory: deco-hosting.json when present, else what
 // package.json's scripts say, else serve the directory as it is.
-import { constants } from "node:fs";
-import { access, type FileHandle, open } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import path from "node:path";
 import { HostingError } from "../../api/errors.js";
+import { readRegularText } from "../../api/node/regular-file.js";
 import { unsafePathReason } from "../../api/paths.js";
 import { SITE_CONFIG_FILE, SiteConfig } from "../../api/schemas.js";
 import { parseWith } from "../../api/validate.js";
@@ -35,25 +35,16 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
  * /etc/shadow` would have the server read, and quote in its error, a file of its own).
  */
 async function readConfigFile(file: string): Promise<string | undefined> {
-  let handle: FileHandle;
   try {
-    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new HostingError("invalid_input", `${path.basename(file)} is a symbolic link or cannot be read`, {
-      hint: `Make ${path.basename(file)} a regular file in the deployed directory`,
-    });
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile() || info.size > MAX_CONFIG_BYTES) {
-      throw new HostingError("invalid_input", `${path.basename(file)} is not a regular file of at most 1 MiB`, {
+    return await readRegularText(file, MAX_CONFIG_BYTES);
+  } catch {
+    throw new HostingError(
+      "invalid_input",
+      `${path.basename(file)} is a symbolic link or not a regular file of at most 1 MiB`,
+      {
         hint: `Make ${path.basename(file)} a regular file in the deployed directory`,
-      });
-    }
-    return await handle.readFile("utf8");
-  } finally {
-    await handle.close();
+      },
+    );
   }
 }
 

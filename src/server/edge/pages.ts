@@ -9,6 +9,8 @@ export type ErrorPageName =
   | "method-not-allowed"
   | "bad-gateway"
   | "gateway-timeout"
+  | "app-failed"
+  | "bad-request"
   | "internal-error";
 
 export type ErrorPages = Readonly<Record<ErrorPageName, Buffer>>;
@@ -20,6 +22,8 @@ const NAMES: readonly ErrorPageName[] = [
   "method-not-allowed",
   "bad-gateway",
   "gateway-timeout",
+  "app-failed",
+  "bad-request",
   "internal-error",
 ];
 

@@ -167,23 +167,41 @@ function hasNoBody(req: IncomingMessage): boolean {
   return req.headers["transfer-encoding"] === undefined && (length === undefined || length === "0");
 }
 
-/** Request headers for the upstream: hop-by-hop dropped (kept for upgrades), Host kept, X-Forwarded-* added. */
+// Headers a visitor could use to pass as someone else (another address, host or scheme):
+// the edge is the first hop, so it sets these itself and never passes a visitor's on.
+const CLIENT_SPOOFABLE = new Set([
+  "forwarded",
+  "x-forwarded-for",
+  "x-forwarded-host",
+  "x-forwarded-proto",
+  "x-forwarded-port",
+  "x-real-ip",
+]);
+
+/** Request headers for the upstream: hop-by-hop dropped (kept for upgrades), Host kept, the forwarding headers the edge's own. */
 function forwardedHeaders(req: IncomingMessage, upgrading: boolean): OutgoingHttpHeaders {
   const incoming = req.headers;
   const listed = connectionListed(incoming.connection);
   const headers: OutgoingHttpHeaders = {};
   for (const name in incoming) {
     if (HOP_BY_HOP.has(name) && !(upgrading && (name === "connection" || name === "upgrade"))) continue;
+    if (CLIENT_SPOOFABLE.has(name)) continue;
     if (listed?.has(name) && !upgrading) continue;
     headers[name] = incoming[name];
   }
   const socket = req.socket;
   const address = socket.remoteAddress ?? "";
-  const prior = incoming["x-forwarded-for"];
-  headers["x-forwarded-for"] = prior ? prior + ", " + address : address;
-  headers["x-forwarded-proto"] = (socket as { encrypted?: boolean }).encrypted ? "https" : "http";
+  const proto = (socket as { encrypted?: boolean }).encrypted ? "https" : "http";
+  headers["x-forwarded-for"] = address;
+  headers["x-real-ip"] = address;
+  headers["x-forwarded-proto"] = proto;
   if (incoming.host !== undefined) headers["x-forwarded-host"] = incoming.host;
   headers["x-forwarded-port"] = String(socket.localPort ?? "");
+  const node = address.includes(":") ? `"[${address}]"` : address;
+  headers.forwarded =
+    incoming.host !== undefined && /^[\w.:[\]-]+$/.test(incoming.host)
+      ? `for=${node};host=${incoming.host};proto=${proto}`
+      : `for=${node};proto=${proto}`;
   return headers;
 }
 

@@ -39,6 +39,10 @@ export interface EdgeServerOptions {
   tls?: HttpsServerOptions;
   /** Idle time allowed to an upstream before a 504; default 60 s. */
   upstreamTimeoutMs?: number;
+  /** How long a visitor may take to send its request headers; default 20 s. */
+  headersTimeoutMs?: number;
+  /** How long a visitor may take to send its whole request; default 300 s. */
+  requestTimeoutMs?: number;
 }
 
 export interface EdgeServer {
@@ -81,6 +85,12 @@ export async function createEdgeServer(options: EdgeServerOptions): Promise<Edge
         at,
       });
     });
+    if (hostCount(req.rawHeaders) > 1) {
+      // Which Host wins differs between parsers: never guess which site a request is for.
+      res.shouldKeepAlive = false;
+      sendErrorPage(res, 400, pages["bad-request"]);
+      return;
+    }
     if (!parsed) {
       sendErrorPage(res, 404, pages["unknown-host"]);
       return;
@@ -90,6 +100,10 @@ export async function createEdgeServer(options: EdgeServerOptions): Promise<Edge
         if (res.destroyed) return;
         if (!target) {
           sendErrorPage(res, 404, pages["no-deployment"]);
+          return;
+        }
+        if (target.kind === "unavailable") {
+          sendErrorPage(res, 503, pages["app-failed"], { "retry-after": "60" });
           return;
         }
         targetKey = target.key;
@@ -103,11 +117,19 @@ export async function createEdgeServer(options: EdgeServerOptions): Promise<Edge
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => socket.destroy());
+    if (hostCount(req.rawHeaders) > 1) {
+      socket.end(rawErrorResponse(400, "Bad Request", pages["bad-request"]));
+      return;
+    }
     const parsed = parseEdgeHost(req.headers.host, baseDomain);
     const targetPromise = parsed ? resolve(parsed, req) : Promise.resolve(null);
     targetPromise.then(
       (target) => {
         if (socket.destroyed) return;
+        if (target?.kind === "unavailable") {
+          socket.end(rawErrorResponse(503, "Service Unavailable", pages["app-failed"]));
+          return;
+        }
         if (target?.kind !== "server") {
           const page = !parsed ? "unknown-host" : target ? "not-found" : "no-deployment";
           socket.end(rawErrorResponse(404, "Not Found", pages[page]));
@@ -121,10 +143,20 @@ export async function createEdgeServer(options: EdgeServerOptions): Promise<Edge
     );
   };
 
-  const server: Server = options.tls ? createHttpsServer(options.tls, onRequest) : createHttpServer(onRequest);
+  // A visitor gets this long to send its headers and its whole request; slower ones are cut
+  // (checked every second), so idle half-open connections cannot pile up.
+  const limits = {
+    headersTimeout: options.headersTimeoutMs ?? 20_000,
+    requestTimeout: options.requestTimeoutMs ?? 300_000,
+    connectionsCheckingInterval: 1000,
+  };
+  const server: Server = options.tls
+    ? createHttpsServer({ ...options.tls, ...limits }, onRequest)
+    : createHttpServer(limits, onRequest);
   server.on("upgrade", onUpgrade);
-  server.on("clientError", (_error, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    const status = error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     else socket.destroy();
   });
 
@@ -149,6 +181,16 @@ export async function createEdgeServer(options: EdgeServerOptions): Promise<Edge
         proxy.close();
       }),
   };
+}
+
+/** How many Host headers a request carries (Node keeps only the first in `headers`). */
+function hostCount(raw: string[]): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 4 && name.toLowerCase() === "host") n++;
+  }
+  return n;
 }
 
 function pathOf(url: string | undefined): string {

@@ -31,4 +31,10 @@ export interface ServerTarget {
   connect?: () => Promise<Socket>;
 }
 
-export type EdgeTarget = StaticTarget | ServerTarget;
+/** A deployment that cannot answer: its app crashed too often and the supervisor gave up. */
+export interface UnavailableTarget {
+  kind: "unavailable";
+  key: string;
+}
+
+export type EdgeTarget = StaticTarget | ServerTarget | UnavailableTarget;

@@ -11,6 +11,13 @@ export const isolationMigration: NamedMigration = {
   async up(db: AnyDb) {
     await db.schema.alterTable("sites").addColumn("run_uid", "integer").execute();
     await db.schema.createIndex("sites_by_run_uid").unique().on("sites").column("run_uid").execute();
+    // Every uid ever given out, never deleted: a new site never inherits a deleted one's uid
+    // (and with it the kernel's per-uid state, such as its keyrings).
+    await db.schema
+      .createTable("run_uids")
+      .addColumn("uid", "integer", (c) => c.primaryKey().autoIncrement())
+      .addColumn("site_id", "text", (c) => c.notNull())
+      .execute();
     // null: no tenant code ran (a static upload served as it is); 1 sandboxed; 0 --no-sandbox.
     await db.schema.alterTable("deployments").addColumn("sandboxed", "integer").execute();
   },

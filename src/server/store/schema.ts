@@ -1,5 +1,6 @@
 // Row types of the control plane's tables, as Kysely sees them. Timestamps are ISO 8601
 // strings (they sort lexically); booleans never appear, state lives in enums and nullables.
+import type { Generated } from "kysely";
 import type { Role } from "../../api/schemas.js";
 import type { DeploymentTables } from "./deployments-schema.js";
 
@@ -102,7 +103,13 @@ export interface SitesTable {
   updated_at: string;
 }
 
+export interface RunUidsTable {
+  uid: Generated<number>;
+  site_id: string;
+}
+
 export interface Database extends DeploymentTables {
+  run_uids: RunUidsTable;
   users: UsersTable;
   teams: TeamsTable;
   memberships: MembershipsTable;

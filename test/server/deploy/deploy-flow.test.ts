@@ -365,3 +365,48 @@ describe("upload retries", () => {
     expect(refused).toBe(1); // not retried: the server said no, the network did not fail
   });
 });
+
+describe("an app the supervisor gave up on", () => {
+  it("answers 503 to visitors without being started again, until it is promoted again", async () => {
+    const crashy = await startTestServer({ restartPolicy: { baseDelayMs: 20, maxDelayMs: 50, maxRapidCrashes: 2 } });
+    try {
+      const c = clientFor(crashy.url, crashy.ownerToken);
+      await c.createSite({ name: "crashy" });
+      const dir = path.join(work, "crashy");
+      await cp(path.join(examples, "node-server"), dir, { recursive: true });
+      // Healthy at first, then dead 300 ms after every start.
+      await writeFile(
+        path.join(dir, "crash.js"),
+        'await import("./server.js");\nsetTimeout(() => process.exit(1), 300);\n',
+      );
+      await writeFile(path.join(dir, "deco-hosting.json"), JSON.stringify({ start: "node crash.js" }));
+      const { deployment } = await deployDirectory(c, { dir, siteName: "crashy", production: true });
+      const d = await waitForDeployment(c, deployment.id);
+      expect(d.state).toBe("ready");
+      const starts = async () =>
+        (await c.getDeploymentLogs({ deploymentId: d.id })).entries.filter(
+          (e) => e.source === "system" && e.message.startsWith("started pid"),
+        ).length;
+      const site = await c.getSite({ siteName: "crashy" });
+      for (let i = 0; i < 100; i++) {
+        const logs = await c.getDeploymentLogs({ deploymentId: d.id });
+        if (logs.entries.some((e) => e.message.includes("giving up"))) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const before = await starts();
+      expect(before).toBe(3); // the first start and two restarts
+      for (let i = 0; i < 3; i++) {
+        const res = await fetchSiteUrl(site.productionUrl as string, "/");
+        expect(res.status).toBe(503);
+        expect(res.text).toContain("crashed again and again");
+      }
+      expect((await fetchSiteUrl(d.url as string, "/")).status).toBe(503);
+      expect(await starts()).toBe(before);
+      // An explicit promote starts it again.
+      await c.promoteDeployment({ siteName: "crashy", deploymentId: d.id });
+      expect(await starts()).toBe(before + 1);
+    } finally {
+      await crashy.close();
+    }
+  });
+});

@@ -45,7 +45,7 @@ async function edgeFor(target: ServerTarget, options: Partial<EdgeServerOptions>
 }
 
 describe("reverse proxy", () => {
-  it("forwards method, path, body and headers with X-Forwarded-*, keeping Host and dropping hop-by-hop", async () => {
+  it("forwards method, path, body and headers with its own X-Forwarded-*, Forwarded and X-Real-IP, keeping Host and dropping hop-by-hop", async () => {
     const up = await upstream((req, res) => {
       let body = "";
       req.setEncoding("utf8");
@@ -63,6 +63,10 @@ describe("reverse proxy", () => {
       body: "hello",
       headers: {
         "x-forwarded-for": "203.0.113.7",
+        "x-real-ip": "203.0.113.8",
+        forwarded: "for=203.0.113.9;host=evil.example",
+        "x-forwarded-host": "evil.example",
+        "x-forwarded-proto": "https",
         connection: "keep-alive, x-hop",
         "x-hop": "secret",
         te: "trailers",
@@ -78,7 +82,10 @@ describe("reverse proxy", () => {
     expect(seen.url).toBe("/api/items?q=1");
     expect(seen.body).toBe("hello");
     expect(seen.headers.host).toBe(`${HOST}:${edge.port}`);
-    expect(seen.headers["x-forwarded-for"]).toBe("203.0.113.7, 127.0.0.1");
+    // A visitor's forwarding headers are replaced by the edge's own, never passed on.
+    expect(seen.headers["x-forwarded-for"]).toBe("127.0.0.1");
+    expect(seen.headers["x-real-ip"]).toBe("127.0.0.1");
+    expect(seen.headers.forwarded).toBe(`for=127.0.0.1;host=${HOST}:${edge.port};proto=http`);
     expect(seen.headers["x-forwarded-proto"]).toBe("http");
     expect(seen.headers["x-forwarded-host"]).toBe(`${HOST}:${edge.port}`);
     expect(seen.headers["x-forwarded-port"]).toBe(String(edge.port));

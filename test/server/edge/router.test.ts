@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import { request as httpsRequest } from "node:https";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -23,7 +23,53 @@ async function startEdge(options: Partial<EdgeServerOptions>) {
   return edge;
 }
 
+/** Writes raw bytes to the edge and collects what comes back until it closes (or `ms` pass). */
+function raw(port: number, data: string, ms = 5000): Promise<{ text: string; closed: boolean }> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    let text = "";
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ text, closed: false });
+    }, ms);
+    socket.on("data", (c: Buffer) => (text += c.toString("latin1")));
+    socket.on("error", () => {});
+    socket.on("close", () => {
+      clearTimeout(timer);
+      resolve({ text, closed: true });
+    });
+    socket.write(data);
+  });
+}
+
 describe("edge router", () => {
+  it("refuses a request with two Host headers (400) without resolving either", async () => {
+    const resolve = vi.fn(async () => null);
+    const edge = await startEdge({ resolve });
+    const res = await raw(
+      edge.port,
+      "GET / HTTP/1.1\r\nHost: victim.localhost\r\nHost: attacker.localhost\r\nConnection: close\r\n\r\n",
+    );
+    expect(res.text).toMatch(/^HTTP\/1\.1 400 /);
+    expect(res.text).toContain("more than one host");
+    expect(resolve).not.toHaveBeenCalled();
+  });
+
+  it("closes a connection whose headers do not arrive in time", async () => {
+    const edge = await startEdge({ headersTimeoutMs: 300 });
+    const res = await raw(edge.port, "GET / HTTP/1.1\r\nHost: a.localhost\r\n", 5000);
+    expect(res.closed).toBe(true);
+    expect(res.text).toMatch(/^HTTP\/1\.1 408 /);
+  });
+
+  it("answers 503 with the app-failed page for a deployment whose app the supervisor gave up on", async () => {
+    const edge = await startEdge({ resolve: async () => ({ kind: "unavailable", key: "dead" }) });
+    const res = await fetchEdge(edge.port, "a.localhost", "/");
+    expect(res.status).toBe(503);
+    expect(res.headers["retry-after"]).toBe("60");
+    expect(res.text).toContain("crashed again and again");
+  });
+
   it("listens on an ephemeral port on 127.0.0.1", async () => {
     const edge = await startEdge({});
     expect(edge.port).toBeGreaterThan(0);

@@ -4,11 +4,13 @@
 // namespace); no capabilities and no_new_privs; the site's own uid when the server is root;
 // and cgroup limits where the machine lets the server write them. With `--no-sandbox` the
 // same specs run as plain process groups, and every report says so.
-import { type ChildProcess, execFile, type SpawnOptions, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
-import { mkdir, readdir, rmdir, writeFile } from "node:fs/promises";
+import { lchown, mkdir, readdir, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { HostingError } from "../../../api/errors.js";
+import { seccompProgram } from "./seccomp.js";
 
 export interface ResourceLimits {
   /** Memory (and swap) per sandbox, bytes. */
@@ -32,6 +34,8 @@ export interface Isolation {
   /** Each site's code runs under a uid of its own (the server is root). */
   uidPerSite: boolean;
   noNewPrivs: boolean;
+  /** A seccomp filter refuses ptrace, keyrings, new namespaces, mounts and the like. */
+  seccomp: boolean;
   capabilities: "none" | "inherited";
   cgroups: "v1" | null;
   /** The rlimits applied where cgroups cannot be. */
@@ -63,10 +67,23 @@ export interface SandboxSpec {
   limits: ResourceLimits;
   /** Bytes of the private /tmp. */
   tmpBytes?: number;
+  /**
+   * Run argv under a small init of ours as the sandbox's pid 1: it puts the command in a
+   * process group of its own, passes SIGTERM on to that group, and ends the sandbox (and
+   * so everything in it) only once the group is gone, so an app drains before it stops.
+   */
+  init?: boolean;
 }
+
+type StdioNull = "ignore" | "pipe" | "inherit";
 
 export interface SandboxedProcess {
   child: ChildProcess;
+  /**
+   * The host pid of the sandbox's first process (its pid 1, or with `init` the app's init);
+   * with --no-sandbox, the child's own pid.
+   */
+  pid: Promise<number>;
   /** Removes what the sandbox left on the host (its cgroups); call once it exited. */
   cleanup(): Promise<void>;
 }
@@ -75,16 +92,33 @@ export interface Sandbox {
   isolation: Isolation;
   /** Where the tenant's code sees its own tree (/app), or null when it sees the host's paths. */
   readonly appDir: string | null;
-  spawn(spec: SandboxSpec, stdio: SpawnOptions["stdio"]): Promise<SandboxedProcess>;
+  /** stdio is the child's fds 0–2; the sandbox uses fds 3 and 4 for itself. */
+  spawn(spec: SandboxSpec, stdio: StdioNull[]): Promise<SandboxedProcess>;
   /** Runs to the end and returns its output; rejects with stderr's last line when it fails. */
   exec(spec: SandboxSpec, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<string>;
-  /** Makes `dir` (and everything in it) the site's, so its sandbox can write there. */
+  /**
+   * Makes `dir` and everything in it the site's, so its sandbox can write there. Only for
+   * a tree no tenant process can touch while it runs (a link swapped in mid-walk would be
+   * followed).
+   */
   ownTree(dir: string, uid: number): Promise<void>;
+  /** Makes the directory itself (not what is in it) the site's. */
+  ownDir(dir: string, uid: number): Promise<void>;
   /** Removes the server's own cgroups. */
   close(): Promise<void>;
 }
 
 const APP_DIR = "/app";
+// The init of an app's sandbox (see SandboxSpec.init); $1 is the app's command.
+const INIT = [
+  'setsid /bin/sh -c "$1" &',
+  "app=$!",
+  "trap 'kill -TERM -$app 2>/dev/null' TERM",
+  "status=0",
+  "while :; do wait $app; status=$?; kill -0 $app 2>/dev/null || break; done",
+  "while kill -0 -$app 2>/dev/null; do sleep 0.05; done",
+  "exit $status",
+].join("\n");
 const HOME_DIR = "/home/site";
 // The toolchain a build or an app may use, read-only; nothing else of the machine is there.
 const READ_ONLY = [
@@ -116,13 +150,14 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     build: { ...BUILD_LIMITS, ...opts.limits?.build },
   };
   const ownUid = process.getuid?.() ?? 0;
+  const seccomp = seccompProgram();
   const root = ownUid === 0;
   const bwrap = opts.disabled ? null : findOnPath("bwrap");
   const unavailable = opts.disabled || !bwrap ? null : await probe(bwrap, root);
   const sandboxed = !opts.disabled && bwrap !== null && unavailable === null;
   const cgroups = await detectCgroups();
   const etcDir = path.join(opts.dataDir, "sandbox");
-  const nodeDirs = toolchainDirs();
+  const node = nodeToolchain();
   const isolation: Isolation = {
     sandbox: sandboxed ? "bubblewrap" : "none",
     unavailable: opts.disabled
@@ -134,6 +169,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     namespaces: sandboxed ? ["mount", "pid", "ipc", "uts", "network (apps)", ...(root ? [] : ["user"])] : [],
     uidPerSite: sandboxed && root,
     noNewPrivs: sandboxed,
+    seccomp: sandboxed && seccomp !== null,
     capabilities: sandboxed || !root ? "none" : "inherited",
     cgroups: cgroups?.version ?? null,
     rlimits: cgroups ? ["nofile"] : ["nofile", ...(sandboxed && root ? ["nproc"] : [])],
@@ -155,12 +191,15 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
 
   function bwrapArgs(spec: SandboxSpec, uid: number, etc: { passwd: string; group: string }): string[] {
     const a = ["--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"];
+    a.push("--info-fd", "3");
+    if (seccomp) a.push("--seccomp", "4");
+    if (spec.init) a.push("--as-pid-1");
     if (!root) a.push("--unshare-user");
     if (spec.network === "none") a.push("--unshare-net");
     a.push("--hostname", "sandbox");
     const mounts: Array<[string, string, string]> = [];
     for (const p of READ_ONLY) if (existsSync(p)) mounts.push(["--ro-bind", p, p]);
-    for (const p of nodeDirs) mounts.push(["--ro-bind", p, p]);
+    mounts.push(...node.mounts);
     mounts.push(["--ro-bind", etc.passwd, "/etc/passwd"], ["--ro-bind", etc.group, "/etc/group"]);
     mounts.push([spec.writable ? "--bind" : "--ro-bind", spec.root, APP_DIR]);
     if (spec.home) mounts.push(["--bind", spec.home, HOME_DIR]);
@@ -190,13 +229,13 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
       a.push("/usr/bin/setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups");
       a.push("--inh-caps=-all", "--bounding-set=-all", "--no-new-privs");
     }
-    return [...a, ...spec.argv];
+    return [...a, ...(spec.init ? ["/bin/sh", "-c", INIT, "deco-init", ...spec.argv] : spec.argv)];
   }
 
   function environment(spec: SandboxSpec): Record<string, string> {
     const home = spec.home ? (sandboxed ? HOME_DIR : spec.home) : sandboxed ? "/tmp" : spec.root;
     const env: Record<string, string> = {
-      PATH: [...nodeDirs.map((d) => path.join(d, "bin")), "/usr/local/bin", "/usr/bin", "/bin"].join(":"),
+      PATH: [...(node.bin ? [node.bin] : []), "/usr/local/bin", "/usr/bin", "/bin"].join(":"),
       HOME: home,
       TMPDIR: sandboxed ? "/tmp" : (process.env.TMPDIR ?? "/tmp"),
       LANG: process.env.LANG ?? "C.UTF-8",
@@ -205,7 +244,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     return env;
   }
 
-  async function spawnSandboxed(spec: SandboxSpec, stdio: SpawnOptions["stdio"]): Promise<SandboxedProcess> {
+  async function spawnSandboxed(spec: SandboxSpec, stdio: StdioNull[]): Promise<SandboxedProcess> {
     if (isolation.unavailable) {
       throw new HostingError("unavailable", isolation.unavailable, {
         hint: "Install bubblewrap on the server, or start it with --no-sandbox",
@@ -224,9 +263,13 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
       cwd: sandboxed ? "/" : spec.root,
       env: environment(spec),
       detached: true,
-      stdio,
+      // fd 3: bwrap's info (the sandbox's pid); fd 4: the seccomp program it loads.
+      stdio: sandboxed ? [...stdio.slice(0, 3), "pipe", "pipe"] : stdio.slice(0, 3),
     });
-    return { child, cleanup: () => (cgroups ? cgroups.remove(spec.name) : Promise.resolve()) };
+    if (sandboxed && seccomp) (child.stdio[4] as NodeJS.WritableStream | null)?.end(seccomp);
+    const pid = sandboxed ? sandboxPid(child) : Promise.resolve(child.pid ?? 0);
+    pid.catch(() => {});
+    return { child, pid, cleanup: () => (cgroups ? cgroups.remove(spec.name) : Promise.resolve()) };
   }
 
   return {
@@ -240,6 +283,9 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     async ownTree(dir, uid) {
       if (isolation.uidPerSite) await chownTree(dir, siteUid(uid));
     },
+    async ownDir(dir, uid) {
+      if (isolation.uidPerSite) await lchown(dir, siteUid(uid), siteUid(uid));
+    },
     close: () => (cgroups ? cgroups.close() : Promise.resolve()),
   };
 }
@@ -247,6 +293,23 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
 /** The host uid a site's code runs as: the site's number past a base no real user has. */
 function siteUid(n: number): number {
   return SITE_UID_BASE + n;
+}
+
+/** Reads bwrap's info document from fd 3: {"child-pid": N}, once the sandbox exists. */
+function sandboxPid(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const info = child.stdio[3] as NodeJS.ReadableStream | null;
+    if (!info) return reject(new Error("no info fd"));
+    let text = "";
+    info.on("data", (chunk: Buffer) => {
+      text += chunk.toString("utf8");
+      const pid = Number(/"child-pid":\s*(\d+)/.exec(text)?.[1]);
+      if (pid > 1) resolve(pid);
+    });
+    info.on("error", reject);
+    info.on("end", () => reject(new Error("the sandbox did not start")));
+    child.once("error", reject);
+  });
 }
 
 /** A path the tenant sees (/app/…, /home/site/…) as it is on the host, for --no-sandbox. */
@@ -299,7 +362,6 @@ export function killGroup(pid: number | undefined, signal: NodeJS.Signals): void
 }
 
 async function chownTree(dir: string, uid: number): Promise<void> {
-  const { lchown } = await import("node:fs/promises");
   await lchown(dir, uid, uid);
   for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
     await lchown(path.join(entry.parentPath, entry.name), uid, uid);
@@ -322,10 +384,25 @@ function readLinkOrNull(p: string): string | null {
   }
 }
 
-/** Node's install prefix when it lives outside /usr (nvm, /opt): tenants need `node` and `npm`. */
-function toolchainDirs(): string[] {
-  const prefix = path.dirname(path.dirname(realpathSync(process.execPath)));
-  return prefix === "/usr" || prefix.startsWith("/usr/") ? [] : [prefix];
+/**
+ * Node, npm and corepack when Node lives outside /usr (nvm, a tarball in ~/.local, /opt):
+ * just those, never the whole prefix, which may hold the server's own home and data dir.
+ */
+function nodeToolchain(): { bin: string | null; mounts: Array<[string, string, string]> } {
+  const exe = realpathSync(process.execPath);
+  const prefix = path.dirname(path.dirname(exe));
+  if (prefix === "/usr" || prefix.startsWith("/usr/")) return { bin: null, mounts: [] };
+  const bin = path.join(prefix, "bin");
+  const mounts: Array<[string, string, string]> = [["--ro-bind", exe, path.join(bin, "node")]];
+  for (const tool of ["npm", "corepack"]) {
+    const dir = path.join(prefix, "lib", "node_modules", tool);
+    if (existsSync(dir)) mounts.push(["--ro-bind", dir, dir]);
+  }
+  for (const name of ["npm", "npx", "corepack"]) {
+    const link = readLinkOrNull(path.join(bin, name));
+    if (link !== null) mounts.push(["--symlink", link, path.join(bin, name)]);
+  }
+  return { bin, mounts };
 }
 
 /** Runs bwrap once the way a build would; the answer is null when it works, else why not. */
@@ -380,11 +457,13 @@ async function detectCgroups(): Promise<Cgroups | null> {
   // Cgroups a killed server left behind are empty (its sandboxes died with it): remove them.
   for (const parent of parents) {
     for (const entry of await readdir(parent).catch(() => [] as string[])) {
-      const pid = /^deco-hosting-(\d+)$/.exec(entry)?.[1];
+      const pid = /^deco-hosting-(\d+)-/.exec(entry)?.[1];
       if (pid && !isAlive(Number(pid))) await removeTree(path.join(parent, entry));
     }
   }
-  const bases = parents.map((p) => path.join(p, `deco-hosting-${process.pid}`));
+  // One per sandbox (a process may run several servers, as tests do), named by its pid.
+  const name = `deco-hosting-${process.pid}-${randomBytes(4).toString("hex")}`;
+  const bases = parents.map((p) => path.join(p, name));
   const made = await Promise.all(
     bases.map((b) =>
       mkdir(b, { recursive: true }).then(

@@ -56,6 +56,8 @@ async function attackerDir(server: TestServer, victimDeploymentId: string, name:
     apiPort: Number(new URL(server.url).port),
     victimPort: SANDBOX_APP_PORT,
     marker,
+    syscalls:
+      process.arch === "arm64" ? { ptrace: 117, keyctl: 219, unshare: 97 } : { ptrace: 101, keyctl: 250, unshare: 272 },
   };
   await writeFile(path.join(dir, "targets.json"), JSON.stringify(targets));
   return dir;
@@ -84,7 +86,12 @@ describe("a collaborator's build and app, sandboxed", () => {
   beforeAll(async () => {
     server = await startTestServer();
     owner = clientFor(server.url, server.ownerToken);
-    expect(server.isolation).toMatchObject({ sandbox: "bubblewrap", unavailable: null, noNewPrivs: true });
+    expect(server.isolation).toMatchObject({
+      sandbox: "bubblewrap",
+      unavailable: null,
+      noNewPrivs: true,
+      seccomp: process.arch === "x64" || process.arch === "arm64",
+    });
   });
   afterAll(() => server?.close());
 
@@ -108,7 +115,7 @@ describe("a collaborator's build and app, sandboxed", () => {
     const buildLines = (await owner.getBuildLogs({ deploymentId: deployment.id })).entries.map((e) => e.message);
     expect(buildLines).toContain("ATTACK-DONE build");
     const fromBuild = attempts(buildLines);
-    expect(fromBuild.length).toBeGreaterThanOrEqual(8);
+    expect(fromBuild.length).toBeGreaterThanOrEqual(13);
     expect(fromBuild.filter((a) => a.ok)).toEqual([]);
     // The build's setsid process ended with the build's sandbox.
     expect(await processesRunning(`${marker}-build`)).toEqual([]);
@@ -159,6 +166,43 @@ describe("a collaborator's build and app, sandboxed", () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(await processesRunning(marker)).toEqual([]);
+  });
+});
+
+describe("a build whose output is made to hang or flood the server", () => {
+  it("has its FIFOs and links to them skipped, and an ignore file linked to /dev/zero refused, unread", async () => {
+    const server = await startTestServer();
+    try {
+      const owner = clientFor(server.url, server.ownerToken);
+      await owner.createSite({ name: "fifo" });
+      const dir = path.join(work, "fifo");
+      await cp(path.join(root, "examples", "static-site"), dir, { recursive: true });
+      const build = [
+        "mkdir -p dist",
+        "echo '<h1>built</h1>' > dist/index.html",
+        "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18; do mkfifo dist/p$i; ln -s p$i dist/l$i; done",
+      ].join(" && ");
+      await writeFile(path.join(dir, "deco-hosting.json"), JSON.stringify({ build, output: "dist" }));
+      const { deployment } = await deployDirectory(owner, { dir, siteName: "fifo" });
+      const d = await waitFinished(owner, deployment.id, 20_000);
+      expect(d).toMatchObject({ state: "ready", reason: null });
+      const index = await fetchSiteUrl(d.url as string, "/");
+      expect(index.text).toContain("built");
+      for (const p of ["/p1", "/l1"]) expect((await fetchSiteUrl(d.url as string, p)).status).toBe(404);
+
+      // An ignore file linked to /dev/zero is never read (it would never end): the link is refused.
+      await writeFile(
+        path.join(dir, "deco-hosting.json"),
+        JSON.stringify({
+          build: "mkdir -p dist && echo hi > dist/index.html && ln -s /dev/zero dist/.gitignore",
+          output: "dist",
+        }),
+      );
+      const zero = await waitFinished(owner, (await deployDirectory(owner, { dir, siteName: "fifo" })).deployment.id);
+      expect(zero).toMatchObject({ state: "error", reason: ".gitignore is a link to outside the deployed directory" });
+    } finally {
+      await server.close();
+    }
   });
 });
 
