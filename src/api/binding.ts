@@ -109,7 +109,7 @@ export const operations = {
     "admin",
     "POST /v1/members",
     "Add a person to the current team; returns a one-time sign-in link for them",
-    z.strictObject({ email: z.email(), name: z.string().min(1).max(100).optional(), role: s.Role }),
+    z.strictObject({ email: z.email().max(254), name: z.string().min(1).max(100).optional(), role: s.Role }),
     z.object({ member: s.Member, signInUrl: z.string().nullable() }),
     { binding: false },
   ),

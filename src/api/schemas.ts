@@ -159,7 +159,20 @@ export type ManifestFile = z.infer<typeof ManifestFile>;
 export const DeployInput = z.strictObject({
   siteName: SiteName,
   files: z.array(ManifestFile).max(100_000).optional().describe("Manifest of an uploaded directory"),
-  git: z.strictObject({ url: z.string().min(1), ref: z.string().min(1).optional() }).optional(),
+  git: z
+    .strictObject({
+      url: z.string().min(1).max(2048),
+      ref: z
+        .string()
+        .min(1)
+        .max(255)
+        .regex(
+          /^[A-Za-z0-9_./@^~{}+][A-Za-z0-9_./@^~{}+-]*$/,
+          "must be a branch, tag or commit (no spaces, not starting with -)",
+        )
+        .optional(),
+    })
+    .optional(),
   environment: EnvName.optional(),
   production: z.boolean().optional().describe("Promote to production once ready"),
   message: z.string().max(500).optional(),

@@ -127,6 +127,8 @@ export async function insertGitDeployment(
   input: {
     url: string;
     ref: string | null;
+    /** The URL's user:password, sealed (secrets/box.ts); the url itself shows *** instead. */
+    credentials: string | null;
     production: boolean;
     environment: string | null;
     message: string | null;
@@ -140,6 +142,7 @@ export async function insertGitDeployment(
     message: input.message,
     createdBy: input.createdBy,
   });
+  row.git_credentials = input.credentials;
   await db.insertInto("deployments").values(row).execute();
   return row;
 }
@@ -162,6 +165,7 @@ function newRow(
     state: "queued",
     reason: null,
     sandboxed: null,
+    git_credentials: null,
     target: input.production ? "production" : "preview",
     message: input.message,
     source_json: JSON.stringify(input.source),

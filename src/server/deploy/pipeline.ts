@@ -11,6 +11,7 @@ import { buildManifest, IGNORE_FILE } from "../../api/node/manifest.js";
 import { openRegular } from "../../api/node/regular-file.js";
 import { type DeploymentState, SITE_CONFIG_FILE } from "../../api/schemas.js";
 import type { Bind, Sandbox, SandboxSpec } from "../platform/local/sandbox.js";
+import type { SecretBox } from "../secrets/box.js";
 import { siteRunUid } from "../sites.js";
 import type { Db } from "../store/db.js";
 import type { BlobStore } from "./blobStore.js";
@@ -22,6 +23,7 @@ import {
   transition,
   UNFINISHED,
 } from "./deployments.js";
+import { checkGitHost, scrub, splitGitUrl, withCredentials } from "./git-url.js";
 import type { LogStore } from "./logStore.js";
 import { forgetPid, killRecorded, recordPid } from "./pidFiles.js";
 import { findOutputDir, type ResolvedSiteConfig, resolveSiteConfig } from "./siteConfig.js";
@@ -42,6 +44,8 @@ export interface PipelineOptions {
   runtime: PipelineRuntime;
   /** Where git, install and build commands run. */
   sandbox: Sandbox;
+  /** Opens a deployment's sealed git credentials. */
+  secrets: SecretBox;
   buildTimeoutMs?: number;
   concurrency?: number;
   /** Allow file:// git URLs (tests); off by default so tenants cannot read the server's disk. */
@@ -153,7 +157,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       if (source.type === "upload") await materialize(id, work, CONFIG_FILES);
       else {
         await tenantCodeRuns();
-        const commit = await checkoutGit(spec("git"), source.url, source.ref, signal);
+        const commit = await checkoutGit(spec("git"), row, source, signal);
         const updated = { ...source, ...commit };
         await db
           .updateTable("deployments")
@@ -247,25 +251,34 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   /** Fetches one ref into the work dir, in the sandbox, and says which commit it was. */
   async function checkoutGit(
     spec: Omit<SandboxSpec, "argv" | "env">,
-    url: string,
-    ref: string | null,
+    row: DeploymentRow,
+    source: { url: string; ref: string | null },
     signal: AbortSignal,
   ) {
-    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
-    const allowed = ["https", "http", "git", "ssh", ...(opts.allowFileGitUrls ? ["file"] : [])];
-    if (!scheme || !allowed.includes(scheme)) {
-      throw new HostingError("invalid_input", `unsupported git URL ${url}`, {
-        hint: `Use one of: ${allowed.join(", ")}`,
-      });
-    }
+    const { url, ref } = source;
+    const allowLocal = opts.allowFileGitUrls ?? false;
+    splitGitUrl(url, allowLocal); // the scheme may no longer be allowed since it was stored
+    const credentials = row.git_credentials ? opts.secrets.open(row.git_credentials) : null;
+    // Resolved again here, and git pinned to the address checked: a name cannot resolve to
+    // a public address for the check and to a private one for the fetch.
+    const pinned = await checkGitHost(url, allowLocal);
     const env: Record<string, string> = {
-      DH_GIT_URL: url,
+      DH_GIT_URL: withCredentials(url, credentials),
       DH_GIT_REF: ref ?? "HEAD",
       GIT_TERMINAL_PROMPT: "0",
       GIT_CONFIG_NOSYSTEM: "1",
+      GIT_ASKPASS: "/bin/false",
     };
+    if (pinned && /^https?:/.test(url)) {
+      const address = pinned.address.includes(":") ? `[${pinned.address}]` : pinned.address;
+      Object.assign(env, {
+        GIT_CONFIG_COUNT: "1",
+        GIT_CONFIG_KEY_0: "http.curloptResolve",
+        GIT_CONFIG_VALUE_0: `${pinned.host}:${pinned.port}:${address}`,
+      });
+    }
     const binds: Bind[] = [...(spec.binds ?? [])];
-    if (scheme === "file") {
+    if (url.startsWith("file:")) {
       // Allowed by the operator: the repository is shown to the sandbox, read-only, and git
       // may read it although another user owns it.
       const repo = fileURLToPath(url);
@@ -273,7 +286,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     }
     // URL and ref reach git as arguments after --end-of-options, never as options or shell words.
     const script = [
-      ...(scheme === "file" ? ["git config --global --add safe.directory '*'"] : []),
+      ...(url.startsWith("file:") ? ["git config --global --add safe.directory '*'"] : []),
       "git init -q",
       'git remote add origin "$DH_GIT_URL"',
       'git fetch -q --depth 1 --end-of-options origin "$DH_GIT_REF"',
@@ -289,7 +302,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       );
     } catch (err) {
       if (signal.aborted) throw new BuildStepError("canceled", true);
-      throw new Error(`git could not fetch ${ref ?? "the default branch"} of ${url}: ${(err as Error).message}`);
+      const why = scrub((err as Error).message, credentials);
+      throw new Error(`git could not fetch ${ref ?? "the default branch"} of ${url}: ${why}`);
     }
     const [commitSha = "", commitAuthor = "", commitMessage = ""] = stdout.split("\n");
     return { commitSha, commitAuthor, commitMessage };

@@ -7,6 +7,7 @@ import type { DeploymentState } from "../../api/schemas.js";
 import { createEdgeServer, type EdgeRequestMetric, type EdgeServer } from "../edge/router.js";
 import type { RestartPolicy } from "../platform/local/backoff.js";
 import { createSandbox, type ResourceLimits, type Sandbox } from "../platform/local/sandbox.js";
+import { openSecretBox, type SecretBox } from "../secrets/box.js";
 import type { Db } from "../store/db.js";
 import { createSiteUrls, type SiteUrls } from "../urls.js";
 import { type BlobStore, createBlobStore } from "./blobStore.js";
@@ -45,6 +46,10 @@ export interface DeployServices {
   urls: SiteUrls;
   limits: UploadLimits;
   sandbox: Sandbox;
+  /** Seals and opens the secrets deployments carry (git credentials). */
+  secrets: SecretBox;
+  /** Whether deployments may fetch file:// and loopback or private git hosts. */
+  allowLocalGit: boolean;
   /** `state` whenever the pipeline moves a deployment; `finished` once its pipeline is over. */
   events: EventEmitter<DeployEvents>;
   close(): Promise<void>;
@@ -63,6 +68,7 @@ export async function startDeployServices(db: Db, dataDir: string, opts: DeployO
     disabled: opts.noSandbox ?? false,
     ...(opts.limits ? { limits: opts.limits } : {}),
   });
+  const secrets = openSecretBox(dataDir);
   const runtime = createRuntime({
     db,
     blobs,
@@ -88,6 +94,7 @@ export async function startDeployServices(db: Db, dataDir: string, opts: DeployO
     dataDir,
     runtime,
     sandbox,
+    secrets,
     buildTimeoutMs: opts.buildTimeoutMs ?? 10 * 60_000,
     concurrency: opts.buildConcurrency ?? 2,
     allowFileGitUrls: opts.allowFileGitUrls ?? false,
@@ -105,6 +112,8 @@ export async function startDeployServices(db: Db, dataDir: string, opts: DeployO
     urls,
     events,
     sandbox,
+    secrets,
+    allowLocalGit: opts.allowFileGitUrls ?? false,
     limits: { ...UPLOAD_LIMITS, ...opts.uploadLimits },
     async close() {
       await pipeline.close();

@@ -7,6 +7,7 @@ import {
   toDeployment,
   UNFINISHED,
 } from "../deploy/deployments.js";
+import { checkGitHost, splitGitUrl } from "../deploy/git-url.js";
 import type { LogSource } from "../deploy/logStore.js";
 import { findDeployment } from "../deploy/queries.js";
 import { sseResponse, wantsEventStream } from "../http/sse.js";
@@ -86,7 +87,14 @@ export const deploymentHandlers: HandlerTable = {
       row = await insertUploadDeployment(db, team, site, { files, ...common });
     } else {
       const git = input.git as { url: string; ref?: string };
-      row = await insertGitDeployment(db, site, { url: git.url, ref: git.ref ?? null, ...common });
+      const { display, credentials } = splitGitUrl(git.url, deploy.allowLocalGit);
+      await checkGitHost(display, deploy.allowLocalGit);
+      row = await insertGitDeployment(db, site, {
+        url: display,
+        ref: git.ref ?? null,
+        credentials: credentials === null ? null : deploy.secrets.seal(credentials),
+        ...common,
+      });
     }
     deploy.pipeline.enqueue(row.id);
     return toDeployment(row, site, deploy.urls);

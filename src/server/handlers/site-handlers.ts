@@ -1,4 +1,6 @@
+import { HostingError } from "../../api/errors.js";
 import { toDeployment } from "../deploy/deployments.js";
+import { splitGitUrl } from "../deploy/git-url.js";
 import { latestDeployment, siteServing } from "../deploy/queries.js";
 import { createSite, deleteSite, getSite, listSites, toSite } from "../sites.js";
 import { actingTeam, type HandlerTable } from "./handler.js";
@@ -26,6 +28,15 @@ export const siteHandlers: HandlerTable = {
 
   async CREATE_SITE(ctx, input) {
     const { team } = actingTeam(ctx);
+    if (input.git && splitGitUrl(input.git.url, ctx.server.deploy.allowLocalGit).credentials !== null) {
+      throw new HostingError(
+        "invalid_input",
+        "a site's git URL is shown to every member, so it cannot carry credentials",
+        {
+          hint: "Give the site the URL without user:password; deploy with `deco-hosting deploy --git <url>` (credentials there are stored sealed)",
+        },
+      );
+    }
     const row = await createSite(ctx.server.db, team, input);
     return toSite(row, team, { status: "empty", productionUrl: null });
   },

@@ -18,6 +18,8 @@ export interface DeploymentsTable {
   ready_at: string | null;
   /** 1: its tenant code ran sandboxed; 0: unsandboxed (--no-sandbox); null: none ran. */
   sandboxed: number | null;
+  /** A git URL's user:password, sealed by secrets/box.ts; never shown. */
+  git_credentials: string | null;
 }
 
 export interface DeploymentFilesTable {

@@ -20,5 +20,6 @@ export const isolationMigration: NamedMigration = {
       .execute();
     // null: no tenant code ran (a static upload served as it is); 1 sandboxed; 0 --no-sandbox.
     await db.schema.alterTable("deployments").addColumn("sandboxed", "integer").execute();
+    await db.schema.alterTable("deployments").addColumn("git_credentials", "text").execute();
   },
 };

@@ -1,6 +1,8 @@
 // Deploying from git: the server clones at a ref and records the commit.
 import { execFileSync } from "node:child_process";
-import { chmod, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -130,19 +132,82 @@ describe("deploy --git", () => {
     expect(log).not.toContain(server.ownerToken);
   });
 
+  it("keeps a URL's credentials sealed: used by git, shown as *** and found in no output, log or file", async () => {
+    const seen: string[] = [];
+    const recorder = createServer((req, res) => {
+      seen.push(req.headers.authorization ?? "");
+      if (!req.headers.authorization) {
+        res.writeHead(401, { "www-authenticate": 'Basic realm="git"' }).end();
+      } else res.writeHead(404).end("no such repository");
+    });
+    await new Promise<void>((r) => recorder.listen(0, "127.0.0.1", r));
+    const port = (recorder.address() as AddressInfo).port;
+    try {
+      const secret = "s3cr3t-pw-4f2a";
+      const url = `http://alice:${secret}@127.0.0.1:${port}/repo.git`;
+      const d = await waitFinished((await client.deploy({ siteName: "from-git", git: { url } })).id);
+      expect(d.state).toBe("error");
+      expect(seen).toContain(`Basic ${Buffer.from(`alice:${secret}`).toString("base64")}`);
+      expect(d.source).toMatchObject({ url: `http://***@127.0.0.1:${port}/repo.git` });
+      const everything = [
+        JSON.stringify(d),
+        JSON.stringify(await client.listDeployments({ siteName: "from-git" })),
+        JSON.stringify(await client.getBuildLogs({ deploymentId: d.id })),
+        JSON.stringify(await client.getDeploymentLogs({ deploymentId: d.id })),
+      ];
+      for (const file of await readdir(server.dataDir)) {
+        if (file.startsWith("hosting.db"))
+          everything.push((await readFile(path.join(server.dataDir, file))).toString("latin1"));
+      }
+      for (const text of everything) expect(text).not.toContain(secret);
+    } finally {
+      await new Promise((r) => recorder.close(r));
+    }
+  });
+
+  it("refuses a site git URL with credentials, a ref that looks like an option and an overlong URL, creating nothing", async () => {
+    const count = async () => (await client.listDeployments({ siteName: "from-git" })).deployments.length;
+    const before = await count();
+    for (const git of [
+      { url: `file://${repo}`, ref: "--upload-pack=touch /tmp/pwned" },
+      { url: `file://${repo}`, ref: "main branch" },
+      { url: `https://example.com/${"a".repeat(2100)}.git` },
+    ]) {
+      const err = await client.deploy({ siteName: "from-git", git }).catch((e) => e);
+      expect(err).toMatchObject({ code: "invalid_input" });
+    }
+    expect(await count()).toBe(before);
+    const site = await client
+      .createSite({ name: "cred-site", git: { url: "https://bob:hunter22@example.com/r.git" } })
+      .catch((e) => e);
+    expect(site).toMatchObject({ code: "invalid_input", hint: expect.stringContaining("deploy --git") });
+    expect(await client.getSite({ siteName: "cred-site" }).catch((e) => e)).toMatchObject({ code: "not_found" });
+  });
+
   it("refuses file:// URLs unless the server allows them", async () => {
     const strict = await startTestServer();
     try {
       const c = clientFor(strict.url, strict.ownerToken);
       await c.createSite({ name: "strict" });
-      const id = (await c.deploy({ siteName: "strict", git: { url: `file://${repo}` } })).id;
-      let d = await c.getDeployment({ deploymentId: id });
-      for (let i = 0; i < 200 && ["queued", "building"].includes(d.state); i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        d = await c.getDeployment({ deploymentId: id });
+      const refused = await c.deploy({ siteName: "strict", git: { url: `file://${repo}` } }).catch((e) => e);
+      expect(refused).toMatchObject({ code: "invalid_input", message: expect.stringMatching(/unsupported git URL/) });
+
+      // Hosts on loopback, private or link-local addresses are refused at once, creating nothing.
+      for (const url of [
+        "http://127.0.0.1:9/x.git",
+        "http://localhost/x.git",
+        "http://[::1]/x.git",
+        "https://10.1.2.3/x.git",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::ffff:127.0.0.1]/x.git",
+      ]) {
+        const err = await c.deploy({ siteName: "strict", git: { url } }).catch((e) => e);
+        expect([url, err]).toMatchObject([
+          url,
+          { code: "invalid_input", hint: expect.stringContaining("--allow-local-git") },
+        ]);
       }
-      expect(d.state).toBe("error");
-      expect(d.reason).toMatch(/unsupported git URL/);
+      expect((await c.listDeployments({ siteName: "strict" })).deployments.length).toBe(0);
     } finally {
       await strict.close();
     }
