@@ -65,6 +65,10 @@ function oauthError(answer: OAuthAnswer): HostingError {
   const description = typeof answer.body.error_description === "string" ? answer.body.error_description : code;
   if (code === "invalid_grant")
     return new HostingError("unauthorized", `the sign-in is no longer valid (${description})`);
+  if (code === "rate_limited" || answer.status === 429)
+    return new HostingError("rate_limited", description || "too many requests", {
+      hint: "Wait a minute, then run the command again",
+    });
   return HostingError.fromBody(
     { error: { code: "invalid_input", message: description || `HTTP ${answer.status}` } },
     answer.status,
@@ -121,6 +125,10 @@ export async function pollForToken(apiUrl: string, code: DeviceCode, deps: OAuth
         continue;
       case "slow_down":
         interval += 5;
+        continue;
+      case "rate_limited":
+        // The server limits token calls per address (others here may be signing in too).
+        interval = Math.max(interval, code.interval + 5);
         continue;
       case "expired_token":
         throw expired();

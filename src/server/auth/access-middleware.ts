@@ -5,23 +5,24 @@ import { getCookie } from "hono/cookie";
 import type { Operation } from "../../api/binding.js";
 import { HostingError } from "../../api/errors.js";
 import type { Role } from "../../api/schemas.js";
-import type { Access, AppEnv, Caller } from "../context.js";
+import type { Access, AppEnv, Caller, ServerContext } from "../context.js";
 import { HINT } from "../hints.js";
 import type { Db } from "../store/db.js";
 import { atLeast, findTeam, roleOn, type TeamRow, teamsOfUser } from "./accounts.js";
 import { authenticate } from "./authenticate.js";
-import { SESSION_COOKIE } from "./sessions.js";
+import { sessionCookie } from "./sessions.js";
 
 export const TEAM_HEADER = "x-deco-team";
 
 /** Operations that make sense for a caller without a team (yet). */
 const TEAMLESS_OPERATIONS = new Set(["LIST_TEAMS", "CREATE_TEAM"]);
 
-export function requireAccess(db: Db, op: Operation): MiddlewareHandler<AppEnv> {
+export function requireAccess(server: ServerContext, op: Operation): MiddlewareHandler<AppEnv> {
+  const { db } = server;
   return async (c, next) => {
     const caller = await authenticate(db, {
       authorization: c.req.header("authorization"),
-      sessionToken: getCookie(c, SESSION_COOKIE),
+      sessionToken: getCookie(c, sessionCookie(server.publicUrl).name),
       csrfToken: c.req.header("x-csrf-token"),
       method: c.req.method,
     });

@@ -9,7 +9,16 @@ import { hashSecret, isoAfter, newId, newSecret, nowIso, TOKEN_PREFIX } from "./
 
 export type SessionRow = Selectable<SessionsTable>;
 
-export const SESSION_COOKIE = "dh_session";
+/**
+ * The session cookie of a server reached at `publicUrl`. Over HTTPS it is `__Host-`: Secure,
+ * host-only, path /, so no other host (a tenant's subdomain included) can set or shadow it.
+ * Over plain HTTP (the embedded default on loopback) browsers refuse the prefix; it is then
+ * host-only all the same, and no tenant app listens on the API's host (apps have no port).
+ */
+export function sessionCookie(publicUrl: string): { name: string; secure: boolean } {
+  const secure = publicUrl.startsWith("https:");
+  return { name: secure ? "__Host-dh_session" : "dh_session", secure };
+}
 export const SIGN_IN_LINK_TTL_SECONDS = 24 * 3600;
 export const SESSION_TTL_SECONDS = 7 * 86_400;
 

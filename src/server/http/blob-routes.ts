@@ -14,7 +14,7 @@ import { honoPath } from "./routes-from-operations.js";
 
 export function registerBlobRoutes(app: Hono<AppEnv>, server: ServerContext): void {
   const op = operations.UPLOAD_BLOB;
-  app.put(honoPath(op.http.path), requireAccess(server.db, op), async (c) => {
+  app.put(honoPath(op.http.path), requireAccess(server, op), async (c) => {
     const { sha256 } = parseWith(op.input, { sha256: c.req.param("sha256") }, "blob name");
     const { team } = actingTeam({ server, access: c.get("access"), request: c.req.raw });
     const max = server.deploy.limits.maxFileBytes;

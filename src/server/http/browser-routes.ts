@@ -5,14 +5,20 @@ import { getCookie, setCookie } from "hono/cookie";
 import { isHostingError } from "../../api/errors.js";
 import { decideUserCode } from "../auth/device-grant.js";
 import { sameSecret } from "../auth/secrets.js";
-import { createSession, findSession, redeemSignInLink, SESSION_COOKIE, SESSION_TTL_SECONDS } from "../auth/sessions.js";
+import { createSession, findSession, redeemSignInLink, SESSION_TTL_SECONDS, sessionCookie } from "../auth/sessions.js";
 import { approvalFormPage, decisionPage, messagePage, signInRequiredPage } from "../auth/verification-page.js";
 import type { AppEnv, ServerContext } from "../context.js";
+import { clientAddress, createRateLimiter } from "./rate-limit.js";
 
 const FORM_BODY_LIMIT_BYTES = 16 * 1024;
 
+// Wrong user codes a signed-in person (or an address) may enter in 10 minutes.
+const WRONG_USER_CODES = 10;
+
 export function registerBrowserRoutes(app: Hono<AppEnv>, server: ServerContext): void {
   const { db } = server;
+  const wrongByUser = createRateLimiter(WRONG_USER_CODES, 10 * 60_000);
+  const wrongByAddress = createRateLimiter(WRONG_USER_CODES * 3, 10 * 60_000);
 
   app.get("/signin/:token", async (c) => {
     const userId = await redeemSignInLink(db, c.req.param("token"));
@@ -24,11 +30,12 @@ export function registerBrowserRoutes(app: Hono<AppEnv>, server: ServerContext):
       );
     }
     const { token } = await createSession(db, userId);
-    setCookie(c, SESSION_COOKIE, token, {
+    const cookie = sessionCookie(server.publicUrl);
+    setCookie(c, cookie.name, token, {
       httpOnly: true,
       sameSite: "Lax",
       path: "/",
-      secure: server.publicUrl.startsWith("https:"),
+      secure: cookie.secure,
       maxAge: SESSION_TTL_SECONDS,
     });
     return c.redirect(safeNext(c.req.query("next")), 302);
@@ -66,28 +73,53 @@ export function registerBrowserRoutes(app: Hono<AppEnv>, server: ServerContext):
       );
     if (form.action !== "approve" && form.action !== "deny") return retry("Choose Approve or Deny.");
     const approve = form.action === "approve";
+    const who = clientAddress(c);
+    if (wrongByUser.blocked(signedIn.user.id) || wrongByAddress.blocked(who)) {
+      const wait = Math.max(wrongByUser.retryAfter(signedIn.user.id), wrongByAddress.retryAfter(who));
+      c.header("Retry-After", String(wait));
+      return html(
+        c,
+        messagePage("Too many wrong codes", `Wait ${Math.ceil(wait / 60)} minutes, then enter the code again.`),
+        429,
+      );
+    }
     try {
       const shown = await decideUserCode(db, userCode, signedIn.user.id, approve);
       return html(c, decisionPage(approve, shown), 200);
     } catch (err) {
       if (!isHostingError(err)) throw err;
+      if (err.code === "not_found" || err.code === "invalid_input") {
+        wrongByUser.take(signedIn.user.id);
+        wrongByAddress.take(who);
+      }
       return retry(err.message);
     }
   });
 
   function currentSession(c: Context) {
-    const token = getCookie(c, SESSION_COOKIE);
+    const token = getCookie(c, sessionCookie(server.publicUrl).name);
     return token ? findSession(db, token) : Promise.resolve(undefined);
   }
 }
 
-/** Only same-origin paths: a sign-in link must not become an open redirect. */
-function safeNext(next: string | undefined): string {
-  if (!next?.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/device";
-  return next;
+/**
+ * Only a path of this server: a sign-in link must not become an open redirect. Browsers
+ * drop tabs and newlines and read "\\" as "/", so "/\t/evil.example" would leave the origin.
+ */
+export function safeNext(next: string | undefined): string {
+  const fallback = "/device";
+  if (!next || next.length > 2048 || !next.startsWith("/") || /[\\\x00-\x20\x7f]/.test(next)) return fallback;
+  let url: URL;
+  try {
+    url = new URL(next, "http://same.invalid");
+  } catch {
+    return fallback;
+  }
+  if (url.origin !== "http://same.invalid" || next.startsWith("//")) return fallback;
+  return url.pathname + url.search + url.hash;
 }
 
-function html(c: Context, body: string, status: 200 | 400 | 401 | 403): Response {
+function html(c: Context, body: string, status: 200 | 400 | 401 | 403 | 429): Response {
   c.header(
     "Content-Security-Policy",
     "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",

@@ -7,20 +7,34 @@ import { OAuthError } from "../auth/oauth-error.js";
 import { revokeOAuthToken, rotateRefreshToken } from "../auth/oauth-tokens.js";
 import type { AppEnv, ServerContext } from "../context.js";
 import { MAX_JSON_BODY_BYTES, payloadTooLarge } from "./errors.js";
+import { clientAddress, createRateLimiter } from "./rate-limit.js";
+
+// Per client address. A person signing in polls about 12 times a minute and makes one code.
+const NEW_CODES_PER_MINUTE = 20;
+const TOKEN_CALLS_PER_MINUTE = 120;
+const WRONG_CODES_PER_MINUTE = 20;
 
 export function registerOAuthRoutes(app: Hono<AppEnv>, server: ServerContext): void {
   const { db } = server;
   const limit = bodyLimit({ maxSize: MAX_JSON_BODY_BYTES, onError: payloadTooLarge });
+  const newCodes = createRateLimiter(NEW_CODES_PER_MINUTE, 60_000);
+  const tokenCalls = createRateLimiter(TOKEN_CALLS_PER_MINUTE, 60_000);
+  const wrongCodes = createRateLimiter(WRONG_CODES_PER_MINUTE, 60_000);
 
-  app.post("/oauth/device/code", limit, (c) =>
-    oauth(c, async (form) => {
+  app.post("/oauth/device/code", limit, (c) => {
+    const who = clientAddress(c);
+    if (!newCodes.take(who)) return rateLimited(c, newCodes.retryAfter(who), "too many sign-ins started");
+    return oauth(c, async (form) => {
       const clientId = checkClient(form.client_id);
       return startDeviceAuthorization(db, server.deviceGrant, { clientId, scope: form.scope });
-    }),
-  );
+    });
+  });
 
-  app.post("/oauth/token", limit, (c) =>
-    oauth(c, async (form) => {
+  app.post("/oauth/token", limit, async (c) => {
+    const who = clientAddress(c);
+    if (!tokenCalls.take(who)) return rateLimited(c, tokenCalls.retryAfter(who), "too many token requests");
+    if (wrongCodes.blocked(who)) return rateLimited(c, wrongCodes.retryAfter(who), "too many unknown codes or tokens");
+    const res = await oauth(c, async (form) => {
       const clientId = checkClient(form.client_id);
       if (form.grant_type === DEVICE_CODE_GRANT_TYPE) {
         if (!form.device_code) throw new OAuthError("invalid_request", "device_code is required");
@@ -34,14 +48,26 @@ export function registerOAuthRoutes(app: Hono<AppEnv>, server: ServerContext): v
         "unsupported_grant_type",
         `grant_type must be '${DEVICE_CODE_GRANT_TYPE}' or 'refresh_token'`,
       );
-    }),
-  );
+    });
+    // A guess at a device code or a refresh token counts against the address.
+    if (res.status === 400 && (await res.clone().json()).error === "invalid_grant") wrongCodes.take(who);
+    return res;
+  });
 
   app.post("/oauth/revoke", limit, (c) =>
     oauth(c, async (form) => {
       if (form.token) await revokeOAuthToken(db, form.token);
       return {};
     }),
+  );
+}
+
+function rateLimited(c: Context, retryAfter: number, what: string): Response {
+  c.header("Retry-After", String(retryAfter));
+  c.header("Cache-Control", "no-store");
+  return c.json(
+    { error: "rate_limited", error_description: `${what} from this address; retry in ${retryAfter} s` },
+    429,
   );
 }
 

@@ -16,7 +16,7 @@ export function registerOperationRoutes(app: Hono<AppEnv>, server: ServerContext
   for (const op of Object.values(operations) as Operation[]) {
     if (op.binaryBody) continue; // streamed routes register themselves (blob-routes.ts)
     const handler = (handlers as Record<string, Handler<never> | undefined>)[op.name];
-    app.on(op.http.method, honoPath(op.http.path), limit, requireAccess(server.db, op), async (c) => {
+    app.on(op.http.method, honoPath(op.http.path), limit, requireAccess(server, op), async (c) => {
       if (!handler) throw notImplemented(op);
       const input = parseWith(op.input, await rawInput(c, op), `input for ${op.name}`);
       const output = await handler({ server, access: c.get("access"), request: c.req.raw }, input as never);
