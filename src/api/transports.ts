@@ -131,11 +131,14 @@ export function createHttpTransport(opts: HttpTransportOptions): Transport {
           for await (const e of readEventStream(res.body)) {
             attempt = 0;
             if (e.id !== undefined) lastId = e.id;
+            // The server ends a stream whose credential it no longer accepts.
+            if (e.event === "error") throw HostingError.fromBody(e.data, 401);
             yield e;
             if (e.event === "end") return;
           }
         } catch (err) {
           if (callOpts?.signal?.aborted) return;
+          if (err instanceof HostingError) throw err;
           if (attempt >= 5) throw unreachable(base, err);
         }
         if (callOpts?.signal?.aborted) return;

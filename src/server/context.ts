@@ -30,5 +30,9 @@ export interface Access {
 }
 
 export interface AppEnv {
-  Variables: { access: Access };
+  Variables: {
+    access: Access;
+    /** Checks again that the request's credential still grants what it did (long streams ask). */
+    stillAllowed: () => Promise<boolean>;
+  };
 }

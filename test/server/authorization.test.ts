@@ -1,7 +1,9 @@
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HostingClient } from "../../src/api/client.js";
+import { deployDirectory } from "../../src/api/node/upload.js";
 import { signInWithDeviceFlow } from "../helpers/device-sign-in.js";
 import { clientFor, startTestServer, type TestServer } from "../helpers/server.js";
 
@@ -48,6 +50,48 @@ describe("authorization", () => {
     const res = await fetch(`${server.url}/v1/sites`, { headers: { authorization: "Bearer dhk_forged" } });
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toContain("Bearer");
+  });
+
+  it("an admin sees no key's secret and cannot revoke an owner's key, which keeps working", async () => {
+    const admin = await keyWithRole("admin");
+    const { apiKey: ownerKey, token: ownerSecret } = await owner.createApiKey({ name: "owner-ci", role: "owner" });
+    const listed = await admin.listApiKeys();
+    const text = JSON.stringify(listed);
+    expect(text).not.toContain(ownerSecret);
+    expect(text).not.toContain(server.ownerToken);
+    for (const k of listed.apiKeys) expect(k.prefix.length).toBeLessThanOrEqual(12);
+    await expect(admin.revokeApiKey({ keyId: ownerKey.id })).rejects.toMatchObject({
+      code: "forbidden",
+      hint: expect.stringContaining("owner"),
+    });
+    expect((await clientFor(server.url, ownerSecret).listSites()).sites.length).toBeGreaterThan(0);
+    // An admin may still revoke a key of its own rank or below.
+    const { apiKey: publisherKey } = await owner.createApiKey({ name: "pub", role: "publisher" });
+    expect(await admin.revokeApiKey({ keyId: publisherKey.id })).toMatchObject({ id: publisherKey.id });
+  });
+
+  it("an open log stream ends with an unauthorized error once its key is revoked", async () => {
+    const { apiKey, token } = await owner.createApiKey({ name: "follower", role: "collaborator" });
+    await owner.createSite({ name: "streamed" });
+    const example = join(fileURLToPath(new URL("../../examples/", import.meta.url)), "static-site");
+    const { deployment } = await deployDirectory(owner, { dir: example, siteName: "streamed" });
+    const res = await fetch(`${server.url}/v1/deployments/${deployment.id}/logs`, {
+      headers: { authorization: `Bearer ${token}`, accept: "text/event-stream" },
+    });
+    expect(res.status).toBe(200);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await owner.revokeApiKey({ keyId: apiKey.id });
+    const t0 = Date.now();
+    let text = "";
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(text).toContain("event: error");
+    expect(text).toContain('"code":"unauthorized"');
+    await owner.deleteSite({ siteName: "streamed" });
   });
 
   it("a collaborator key cannot delete a site, and the site stays", async () => {

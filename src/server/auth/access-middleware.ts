@@ -20,15 +20,25 @@ const TEAMLESS_OPERATIONS = new Set(["LIST_TEAMS", "CREATE_TEAM"]);
 export function requireAccess(server: ServerContext, op: Operation): MiddlewareHandler<AppEnv> {
   const { db } = server;
   return async (c, next) => {
-    const caller = await authenticate(db, {
+    const credentials = {
       authorization: c.req.header("authorization"),
       sessionToken: getCookie(c, sessionCookie(server.publicUrl).name),
       csrfToken: c.req.header("x-csrf-token"),
       method: c.req.method,
-    });
-    const access = await resolveTeam(db, caller, c.req.header(TEAM_HEADER)?.trim() || undefined);
-    checkRole(op, access);
-    c.set("access", access);
+    };
+    const team = c.req.header(TEAM_HEADER)?.trim() || undefined;
+    const check = async () => {
+      const access = await resolveTeam(db, await authenticate(db, credentials), team);
+      checkRole(op, access);
+      return access;
+    };
+    c.set("access", await check());
+    c.set("stillAllowed", () =>
+      check().then(
+        () => true,
+        () => false,
+      ),
+    );
     await next();
   };
 }

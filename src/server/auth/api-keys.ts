@@ -5,6 +5,7 @@ import type { ApiKey, Role } from "../../api/schemas.js";
 import { HINT } from "../hints.js";
 import type { Db } from "../store/db.js";
 import type { ApiKeysTable } from "../store/schema.js";
+import { atLeast } from "./accounts.js";
 import { hashSecret, isoAfter, newId, newSecret, nowIso, TOKEN_PREFIX } from "./secrets.js";
 
 export type ApiKeyRow = Selectable<ApiKeysTable>;
@@ -54,7 +55,22 @@ export async function listApiKeys(db: Db, teamId: string): Promise<ApiKeyRow[]> 
 }
 
 /** Revokes a key of the team; revoking twice is harmless and keeps the first revocation time. */
-export async function revokeApiKey(db: Db, teamId: string, keyId: string): Promise<ApiKeyRow> {
+/**
+ * Revokes a key of the team. `byRole` must be at least the key's own role: an admin cannot
+ * take away an owner's key (nor, by revoking it, lock the owner's CI out).
+ */
+export async function revokeApiKey(db: Db, teamId: string, keyId: string, byRole: Role): Promise<ApiKeyRow> {
+  const key = await db
+    .selectFrom("api_keys")
+    .select("role")
+    .where("id", "=", keyId)
+    .where("team_id", "=", teamId)
+    .executeTakeFirst();
+  if (key && !atLeast(byRole, key.role)) {
+    throw new HostingError("forbidden", `this key has the ${key.role} role; revoking it needs that role`, {
+      hint: `Ask an ${key.role} of the team to revoke it`,
+    });
+  }
   await db
     .updateTable("api_keys")
     .set({ revoked_at: nowIso() })

@@ -99,7 +99,7 @@ export const accountHandlers: HandlerTable = {
   },
 
   async REVOKE_API_KEY(ctx, input) {
-    const { team } = actingTeam(ctx);
-    return toApiKey(await revokeApiKey(ctx.server.db, team.id, input.keyId), team.slug);
+    const { team, role } = actingTeam(ctx);
+    return toApiKey(await revokeApiKey(ctx.server.db, team.id, input.keyId, role), team.slug);
   },
 };

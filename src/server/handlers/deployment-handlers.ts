@@ -207,7 +207,7 @@ async function logsAnswer(
   if (!wantsEventStream(ctx.request)) return logs.page({ ...query, since: input.since, limit: input.limit });
 
   const resumeFrom = input.since ?? ctx.request.headers.get("last-event-id") ?? undefined;
-  return sseResponse(ctx.request.signal, (send, end) => {
+  return sseResponse(ctx.request.signal, ctx.stillAllowed, (send, end) => {
     let last = Number(resumeFrom ?? 0) || 0;
     let live = false;
     const buffered: LogEntry[] = [];

@@ -11,6 +11,8 @@ export interface HandlerContext {
   access: Access;
   /** The raw request, for handlers that stream (Server-Sent Events). */
   request: Request;
+  /** Whether the request's credential still grants this operation (revoked, expired, removed). */
+  stillAllowed: () => Promise<boolean>;
 }
 
 /** A handler answers the operation's output, or a Response it streams itself. */

@@ -16,7 +16,12 @@ export function registerBlobRoutes(app: Hono<AppEnv>, server: ServerContext): vo
   const op = operations.UPLOAD_BLOB;
   app.put(honoPath(op.http.path), requireAccess(server, op), async (c) => {
     const { sha256 } = parseWith(op.input, { sha256: c.req.param("sha256") }, "blob name");
-    const { team } = actingTeam({ server, access: c.get("access"), request: c.req.raw });
+    const { team } = actingTeam({
+      server,
+      access: c.get("access"),
+      request: c.req.raw,
+      stillAllowed: c.get("stillAllowed"),
+    });
     const max = server.deploy.limits.maxFileBytes;
     const declared = Number(c.req.header("content-length") ?? Number.NaN);
     if (declared > max) {

@@ -19,7 +19,8 @@ export function registerOperationRoutes(app: Hono<AppEnv>, server: ServerContext
     app.on(op.http.method, honoPath(op.http.path), limit, requireAccess(server, op), async (c) => {
       if (!handler) throw notImplemented(op);
       const input = parseWith(op.input, await rawInput(c, op), `input for ${op.name}`);
-      const output = await handler({ server, access: c.get("access"), request: c.req.raw }, input as never);
+      const context = { server, access: c.get("access"), request: c.req.raw, stillAllowed: c.get("stillAllowed") };
+      const output = await handler(context, input as never);
       if (output instanceof Response) return output;
       return c.json(op.output.parse(output) as object);
     });
