@@ -30,6 +30,8 @@ export interface StartServerOptions extends DeployOptions {
   deviceCodeTtlSeconds?: number;
   /** The least seconds between token polls of one device code. Default 5. */
   devicePollIntervalSeconds?: number;
+  /** How long a spent refresh token is still honoured for its client (concurrent refreshes). Default 10. */
+  refreshReuseGraceSeconds?: number;
   /** Where the server's own lines go (first-run link, internal errors). Default stderr. */
   log?: (line: string) => void;
 }
@@ -78,6 +80,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     deviceGrant: {
       ttlSeconds: opts.deviceCodeTtlSeconds ?? 600,
       intervalSeconds: opts.devicePollIntervalSeconds ?? 5,
+      refreshReuseGraceMs: (opts.refreshReuseGraceSeconds ?? 10) * 1000,
       verificationUri: "",
     },
     log,

@@ -54,7 +54,11 @@ describe("guessing codes", () => {
 
   it("is rate limited per address at /oauth/token (429 rate_limited) and for new device codes", async () => {
     const token = (deviceCode: string) =>
-      postForm(`${server.url}/oauth/token`, { grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: CLIENT_ID });
+      postForm(`${server.url}/oauth/token`, {
+        grant_type: DEVICE_GRANT,
+        device_code: deviceCode,
+        client_id: CLIENT_ID,
+      });
     for (let i = 0; i < 20; i++) {
       const res = await token(`dhd_guess${i}`);
       expect(res.status).toBe(400);

@@ -20,7 +20,9 @@ describe("OAuth device authorization grant", () => {
     server = undefined;
   });
 
-  async function start(opts: { deviceCodeTtlSeconds?: number; devicePollIntervalSeconds?: number } = {}) {
+  async function start(
+    opts: { deviceCodeTtlSeconds?: number; devicePollIntervalSeconds?: number; refreshReuseGraceSeconds?: number } = {},
+  ) {
     server = await startTestServer({ devicePollIntervalSeconds: 0, ...opts });
     return server;
   }
@@ -150,18 +152,24 @@ describe("OAuth device authorization grant", () => {
     expect(json.status).toBe(200);
   });
 
-  it("rotates refresh tokens and revokes the family when a rotated one is reused", async () => {
-    const s = await start();
+  it("rotates refresh tokens, allows a concurrent refresh, and revokes the family when a rotated one is reused later", async () => {
+    const s = await start({ refreshReuseGraceSeconds: 1 });
     const first = await signInWithDeviceFlow(s.url, s.signInUrl);
     const refresh = (token: string) =>
       postForm(`${s.url}/oauth/token`, { grant_type: "refresh_token", refresh_token: token, client_id: CLIENT_ID });
 
-    const rotated = await refresh(first.refresh_token);
-    expect(rotated.status).toBe(200);
+    // Two commands refreshing at once: both get a working pair, nobody is signed out.
+    const [rotated, concurrent] = await Promise.all([refresh(first.refresh_token), refresh(first.refresh_token)]);
+    expect([rotated.status, concurrent.status]).toEqual([200, 200]);
     const second = (await rotated.json()) as { access_token: string; refresh_token: string };
+    const other = (await concurrent.json()) as { access_token: string; refresh_token: string };
     expect(second.refresh_token).not.toBe(first.refresh_token);
+    expect(other.refresh_token).not.toBe(second.refresh_token);
     expect((await clientFor(s.url, second.access_token).whoami()).via).toBe("oauth");
+    expect((await clientFor(s.url, other.access_token).whoami()).via).toBe("oauth");
 
+    // Past the grace, presenting the spent token again is a replay.
+    await new Promise((r) => setTimeout(r, 1200));
     const reuse = await refresh(first.refresh_token);
     expect(reuse.status).toBe(400);
     expect(await reuse.json()).toMatchObject({ error: "invalid_grant" });

@@ -22,6 +22,8 @@ const USER_CODE_LENGTH = 8;
 export interface DeviceGrantConfig {
   ttlSeconds: number;
   intervalSeconds: number;
+  /** How long a spent refresh token still works for the same client (concurrent refreshes). */
+  refreshReuseGraceMs?: number;
   verificationUri: string;
 }
 

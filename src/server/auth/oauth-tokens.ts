@@ -92,32 +92,41 @@ export async function revokeFamily(db: Db, familyId: string): Promise<void> {
     .execute();
 }
 
+/** How long after its first use a refresh token may be presented again by the same client. */
+export const REUSE_GRACE_MS = 10_000;
+
 /** Exchanges a refresh token for a new pair; the old refresh token is spent. */
-export async function rotateRefreshToken(db: Db, refreshToken: string, clientId: string): Promise<TokenResponse> {
+export async function rotateRefreshToken(
+  db: Db,
+  refreshToken: string,
+  clientId: string,
+  graceMs = REUSE_GRACE_MS,
+): Promise<TokenResponse> {
   const row = await findToken(db, refreshToken, "refresh");
   if (!row || row.revoked_at) throw new OAuthError("invalid_grant", "the refresh token is not valid");
   if (row.client_id !== clientId)
     throw new OAuthError("invalid_grant", "the refresh token was issued to another client");
-  if (row.used_at) {
-    await revokeFamily(db, row.family_id);
-    throw new OAuthError(
-      "invalid_grant",
-      "the refresh token was already used; every token of this sign-in is now revoked",
-    );
-  }
   if (row.expires_at <= nowIso()) throw new OAuthError("invalid_grant", "the refresh token has expired");
-  const spent = await db
-    .updateTable("oauth_tokens")
-    .set({ used_at: nowIso() })
-    .where("id", "=", row.id)
-    .where("used_at", "is", null)
-    .executeTakeFirst();
-  if (Number(spent.numUpdatedRows) !== 1) {
-    await revokeFamily(db, row.family_id);
-    throw new OAuthError(
-      "invalid_grant",
-      "the refresh token was already used; every token of this sign-in is now revoked",
-    );
+  const spent = row.used_at
+    ? null
+    : await db
+        .updateTable("oauth_tokens")
+        .set({ used_at: nowIso() })
+        .where("id", "=", row.id)
+        .where("used_at", "is", null)
+        .executeTakeFirst();
+  if (spent === null || Number(spent.numUpdatedRows) !== 1) {
+    // Two commands of one client refreshing at once both present the same token: within a
+    // few seconds of its first use that is benign and gets a pair of its own. Later, it is
+    // a stolen token being replayed, and the whole sign-in is revoked.
+    const usedAt = (await findToken(db, refreshToken, "refresh"))?.used_at;
+    if (!usedAt || Date.now() - Date.parse(usedAt) > graceMs) {
+      await revokeFamily(db, row.family_id);
+      throw new OAuthError(
+        "invalid_grant",
+        "the refresh token was already used; every token of this sign-in is now revoked",
+      );
+    }
   }
   return issueTokenPair(db, {
     userId: row.user_id,

@@ -42,7 +42,7 @@ export function registerOAuthRoutes(app: Hono<AppEnv>, server: ServerContext): v
       }
       if (form.grant_type === "refresh_token") {
         if (!form.refresh_token) throw new OAuthError("invalid_request", "refresh_token is required");
-        return rotateRefreshToken(db, form.refresh_token, clientId);
+        return rotateRefreshToken(db, form.refresh_token, clientId, server.deviceGrant.refreshReuseGraceMs);
       }
       throw new OAuthError(
         "unsupported_grant_type",
