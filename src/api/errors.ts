@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   upstream: 502,
   unavailable: 503,
   timeout: 504,
+  insufficient_storage: 507,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

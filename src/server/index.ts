@@ -4,11 +4,13 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
+import { HostingError } from "../api/errors.js";
 import type { ServerContext } from "./context.js";
 import { secureDataDir } from "./data-dir.js";
 import { type DeployOptions, type DeployServices, startDeployServices } from "./deploy/services.js";
 import { bootstrapOwner, DEFAULT_OWNER_EMAIL, ensureLocalToken } from "./first-run.js";
 import { createApp } from "./http/app.js";
+import { isDiskFull } from "./http/errors.js";
 import type { Isolation } from "./platform/local/sandbox.js";
 import { openDatabase } from "./store/db.js";
 
@@ -63,6 +65,20 @@ export interface ServerState {
 }
 
 export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
+  try {
+    return await startServerOn(opts);
+  } catch (err) {
+    // On a full disk the server does not start half-way: it says so and stops.
+    if (isDiskFull(err)) {
+      throw new HostingError("insufficient_storage", `the disk of ${opts.dataDir} is full; the server did not start`, {
+        hint: "Free space there, then start the server again",
+      });
+    }
+    throw err;
+  }
+}
+
+async function startServerOn(opts: StartServerOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const host = opts.host ?? "127.0.0.1";
   secureDataDir(opts.dataDir);

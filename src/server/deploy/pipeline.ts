@@ -10,6 +10,7 @@ import { HostingError } from "../../api/errors.js";
 import { buildManifest, IGNORE_FILE } from "../../api/node/manifest.js";
 import { openRegular } from "../../api/node/regular-file.js";
 import { type DeploymentState, SITE_CONFIG_FILE } from "../../api/schemas.js";
+import { isDiskFull } from "../http/errors.js";
 import type { Bind, Sandbox, SandboxSpec } from "../platform/local/sandbox.js";
 import type { SecretBox } from "../secrets/box.js";
 import { siteRunUid } from "../sites.js";
@@ -23,6 +24,7 @@ import {
   transition,
   UNFINISHED,
 } from "./deployments.js";
+import { DEFAULT_TEAM_QUOTA_BYTES, ownBlobs, requireStorage } from "./garbage.js";
 import { checkGitHost, scrub, splitGitUrl, withCredentials } from "./git-url.js";
 import type { LogStore } from "./logStore.js";
 import { forgetPid, killRecorded, recordPid } from "./pidFiles.js";
@@ -46,6 +48,8 @@ export interface PipelineOptions {
   sandbox: Sandbox;
   /** Opens a deployment's sealed git credentials. */
   secrets: SecretBox;
+  /** Bytes each team may keep in the blob store (uploads and build outputs). */
+  teamQuotaBytes?: number;
   buildTimeoutMs?: number;
   concurrency?: number;
   /** Allow file:// git URLs (tests); off by default so tenants cannot read the server's disk. */
@@ -217,12 +221,16 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
         ? "interrupted: the server shut down during the build; deploy again"
         : canceled
           ? "canceled"
-          : (err as Error).message;
+          : isDiskFull(err)
+            ? "the server's disk filled up during the build; free space (or make the build smaller) and deploy again"
+            : (err as Error).message;
+      // A build that filled the disk frees it first, so the end can be recorded.
+      await rm(work, { recursive: true, force: true }).catch(() => {});
+      await rm(`${work}.home`, { recursive: true, force: true }).catch(() => {});
       if (canceled) system(id, "Canceled", "stderr");
       else system(id, `Error: ${reason}`, "stderr");
       await move(db, id, UNFINISHED, canceled ? "canceled" : "error", { reason });
       await opts.runtime.stopInstance(id).catch(() => {});
-      await rm(work, { recursive: true, force: true });
       await rm(appDir(id), { recursive: true, force: true });
     } finally {
       await rm(`${work}.home`, { recursive: true, force: true });
@@ -335,12 +343,25 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
         .execute();
     } else {
       const manifest = await buildManifest(path.join(work, out));
+      const { team_id: teamId } = await db
+        .selectFrom("sites")
+        .select("team_id")
+        .where("id", "=", row.site_id)
+        .executeTakeFirstOrThrow();
+      const owned = new Set(
+        (await db.selectFrom("team_blobs").select("sha256").where("team_id", "=", teamId).execute()).map(
+          (r) => r.sha256,
+        ),
+      );
+      const adding = manifest.files.filter((f) => !owned.has(f.sha256)).reduce((n, f) => n + f.size, 0);
+      await requireStorage(db, teamId, adding, opts.teamQuotaBytes ?? DEFAULT_TEAM_QUOTA_BYTES);
       for (const f of manifest.files) {
         if (await blobs.has(f.sha256)) continue;
         const handle = await openRegular(f.absolute);
         await blobs.put(f.sha256, handle.createReadStream(), { maxBytes: f.size });
       }
       files = manifest.files.map((f) => ({ path: f.path, sha256: f.sha256, size: f.size, mode: f.mode ?? 0o644 }));
+      await ownBlobs(db, teamId, files);
     }
     files = files.filter((f) => !own.has(f.path));
     await db.transaction().execute(async (tx) => {

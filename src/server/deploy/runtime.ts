@@ -305,6 +305,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         if (supervisor.get(id)) await supervisor.stop(id, { drainMs: 2000 });
         await rm(opts.appDir(id), { recursive: true, force: true });
       }
+      await rm(path.join(opts.dataDir, "cache", siteId), { recursive: true, force: true });
     },
     async reconcile() {
       // Instances of a server that was killed outlive it: stop them before starting anew.

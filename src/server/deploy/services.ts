@@ -11,6 +11,7 @@ import { openSecretBox, type SecretBox } from "../secrets/box.js";
 import type { Db } from "../store/db.js";
 import { createSiteUrls, type SiteUrls } from "../urls.js";
 import { type BlobStore, createBlobStore } from "./blobStore.js";
+import { collectGarbage, DEFAULT_TEAM_QUOTA_BYTES, type GarbageStats } from "./garbage.js";
 import { createLogStore, type LogStore } from "./logStore.js";
 import { createPipeline, type Pipeline } from "./pipeline.js";
 import { createRuntime, type Runtime } from "./runtime.js";
@@ -29,6 +30,10 @@ export interface DeployOptions {
   onRequestDone?(metric: EdgeRequestMetric): void;
   /** `--no-sandbox`: run builds and apps as plain processes of the server's user. */
   noSandbox?: boolean;
+  /** Bytes each team may keep in the blob store; default 10 GiB. */
+  teamStorageQuotaBytes?: number;
+  /** How old an unreferenced upload must be before garbage collection removes it; default 1 h. */
+  blobGraceMs?: number;
   /** How apps that crash are restarted; defaults in platform/local/backoff.ts. */
   restartPolicy?: Partial<RestartPolicy>;
   /** Per app instance and per build; defaults in platform/local/sandbox.ts. */
@@ -50,6 +55,9 @@ export interface DeployServices {
   secrets: SecretBox;
   /** Whether deployments may fetch file:// and loopback or private git hosts. */
   allowLocalGit: boolean;
+  teamQuotaBytes: number;
+  /** Removes what no deployment needs (see garbage.ts); runs hourly and after a site is deleted. */
+  collectGarbage(): Promise<GarbageStats>;
   /** `state` whenever the pipeline moves a deployment; `finished` once its pipeline is over. */
   events: EventEmitter<DeployEvents>;
   close(): Promise<void>;
@@ -95,6 +103,7 @@ export async function startDeployServices(db: Db, dataDir: string, opts: DeployO
     runtime,
     sandbox,
     secrets,
+    teamQuotaBytes: opts.teamStorageQuotaBytes ?? DEFAULT_TEAM_QUOTA_BYTES,
     buildTimeoutMs: opts.buildTimeoutMs ?? 10 * 60_000,
     concurrency: opts.buildConcurrency ?? 2,
     allowFileGitUrls: opts.allowFileGitUrls ?? false,
@@ -103,6 +112,15 @@ export async function startDeployServices(db: Db, dataDir: string, opts: DeployO
   });
   await runtime.reconcile();
   await pipeline.reconcile();
+  let collecting: Promise<GarbageStats> | null = null;
+  const collect = () => {
+    collecting ??= collectGarbage(db, blobs, { graceMs: opts.blobGraceMs }).finally(() => {
+      collecting = null;
+    });
+    return collecting;
+  };
+  const gcTimer = setInterval(() => void collect().catch(() => {}), 60 * 60_000);
+  gcTimer.unref();
   return {
     blobs,
     logs,
@@ -114,8 +132,12 @@ export async function startDeployServices(db: Db, dataDir: string, opts: DeployO
     sandbox,
     secrets,
     allowLocalGit: opts.allowFileGitUrls ?? false,
+    teamQuotaBytes: opts.teamStorageQuotaBytes ?? DEFAULT_TEAM_QUOTA_BYTES,
+    collectGarbage: collect,
     limits: { ...UPLOAD_LIMITS, ...opts.uploadLimits },
     async close() {
+      clearInterval(gcTimer);
+      await collecting?.catch(() => {});
       await pipeline.close();
       await edge.close();
       await runtime.close();

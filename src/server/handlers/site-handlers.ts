@@ -52,6 +52,7 @@ export const siteHandlers: HandlerTable = {
       site.id,
       deployments.map((d) => d.id),
     );
+    void deploy.collectGarbage().catch(() => {});
     return { ok: true as const };
   },
 };

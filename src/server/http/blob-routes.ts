@@ -9,6 +9,7 @@ import { HostingError } from "../../api/errors.js";
 import { parseWith } from "../../api/validate.js";
 import { requireAccess } from "../auth/access-middleware.js";
 import type { AppEnv, ServerContext } from "../context.js";
+import { ownBlobs, requireStorage, teamStorageBytes } from "../deploy/garbage.js";
 import { actingTeam } from "../handlers/handler.js";
 import { honoPath } from "./routes-from-operations.js";
 
@@ -32,15 +33,32 @@ export function registerBlobRoutes(app: Hono<AppEnv>, server: ServerContext): vo
     }
     const body = c.req.raw.body;
     if (!body) throw new HostingError("invalid_input", "the request has no body", { hint: "Send the file's bytes" });
-    const { size } = await server.deploy.blobs.put(sha256, Readable.fromWeb(body as unknown as NodeWebStream), {
-      maxBytes: max,
-      ...(Number.isInteger(declared) ? { expectedSize: declared } : {}),
-    });
-    await server.db
-      .insertInto("team_blobs")
-      .values({ team_id: team.id, sha256, size })
-      .onConflict((oc) => oc.columns(["team_id", "sha256"]).doNothing())
-      .execute();
+    const owned = await server.db
+      .selectFrom("team_blobs")
+      .select("size")
+      .where("team_id", "=", team.id)
+      .where("sha256", "=", sha256)
+      .executeTakeFirst();
+    // A new blob must fit the team's quota: checked against its declared length, and while
+    // it streams when it declares none.
+    let room = max;
+    if (!owned) {
+      const quota = server.deploy.teamQuotaBytes;
+      room = Math.min(max, quota - (await teamStorageBytes(server.db, team.id)));
+      if (Number.isInteger(declared)) await requireStorage(server.db, team.id, declared, quota);
+    }
+    const { size } = await server.deploy.blobs
+      .put(sha256, Readable.fromWeb(body as unknown as NodeWebStream), {
+        maxBytes: Math.max(0, room),
+        ...(Number.isInteger(declared) ? { expectedSize: declared } : {}),
+      })
+      .catch(async (err: unknown) => {
+        if ((err as HostingError).code === "payload_too_large" && room < max) {
+          await requireStorage(server.db, team.id, max, server.deploy.teamQuotaBytes);
+        }
+        throw err;
+      });
+    await ownBlobs(server.db, team.id, [{ sha256, size }]);
     return c.json(op.output.parse({ sha256, size }));
   });
 }

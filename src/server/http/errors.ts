@@ -12,6 +12,7 @@ export function errorResponse(c: Context, err: HostingError): Response {
 export function apiErrorHandler(log: (line: string) => void): ErrorHandler {
   return (err, c) => {
     if (isHostingError(err)) return errorResponse(c, err as HostingError);
+    if (isDiskFull(err)) return errorResponse(c, diskFull());
     log(
       `internal error on ${c.req.method} ${c.req.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
     );
@@ -22,6 +23,18 @@ export function apiErrorHandler(log: (line: string) => void): ErrorHandler {
       }),
     );
   };
+}
+
+/** SQLite or the file system ran out of space. */
+export function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === "SQLITE_FULL" || code === "ENOSPC" || code === "EDQUOT";
+}
+
+export function diskFull(): HostingError {
+  return new HostingError("insufficient_storage", "the server's disk is full; nothing was changed", {
+    hint: "Free space where the server keeps its data (its --data-dir), then try again",
+  });
 }
 
 export const routeNotFound: NotFoundHandler = (c) =>

@@ -42,6 +42,8 @@ export interface TeamBlobsTable {
   team_id: string;
   sha256: string;
   size: number;
+  /** When the team first had it; null for rows older than the column. */
+  created_at: string | null;
 }
 
 export interface LogsTable {

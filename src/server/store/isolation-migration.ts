@@ -21,5 +21,7 @@ export const isolationMigration: NamedMigration = {
     // null: no tenant code ran (a static upload served as it is); 1 sandboxed; 0 --no-sandbox.
     await db.schema.alterTable("deployments").addColumn("sandboxed", "integer").execute();
     await db.schema.alterTable("deployments").addColumn("git_credentials", "text").execute();
+    // When a team came to own a blob: garbage collection spares recent uploads.
+    await db.schema.alterTable("team_blobs").addColumn("created_at", "text").execute();
   },
 };

@@ -7,7 +7,7 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
-import { lchown, mkdir, readdir, rmdir, writeFile } from "node:fs/promises";
+import { lchown, mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { HostingError } from "../../../api/errors.js";
 import { seccompProgram } from "./seccomp.js";
@@ -68,9 +68,11 @@ export interface SandboxSpec {
   /** Bytes of the private /tmp. */
   tmpBytes?: number;
   /**
-   * Run argv under a small init of ours as the sandbox's pid 1: it puts the command in a
-   * process group of its own, passes SIGTERM on to that group, and ends the sandbox (and
-   * so everything in it) only once the group is gone, so an app drains before it stops.
+   * Run argv under a small init of ours (the sandbox's pid 2, under bwrap's own pid 1): it
+   * puts the command in a process group of its own, passes SIGTERM on to that group, and
+   * ends the sandbox (and so everything in it) only once the group is gone, so an app drains
+   * before it stops. (bwrap's pid 1 stays: it keeps the parent-death signal that ends the
+   * sandbox with the server, which a change of uid would clear from any later process.)
    */
   init?: boolean;
 }
@@ -79,10 +81,7 @@ type StdioNull = "ignore" | "pipe" | "inherit";
 
 export interface SandboxedProcess {
   child: ChildProcess;
-  /**
-   * The host pid of the sandbox's first process (its pid 1, or with `init` the app's init);
-   * with --no-sandbox, the child's own pid.
-   */
+  /** The host pid of the sandbox's pid 1 (bwrap's); with --no-sandbox, the child's own pid. */
   pid: Promise<number>;
   /** Removes what the sandbox left on the host (its cgroups); call once it exited. */
   cleanup(): Promise<void>;
@@ -193,7 +192,6 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     const a = ["--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"];
     a.push("--info-fd", "3");
     if (seccomp) a.push("--seccomp", "4");
-    if (spec.init) a.push("--as-pid-1");
     if (!root) a.push("--unshare-user");
     if (spec.network === "none") a.push("--unshare-net");
     a.push("--hostname", "sandbox");
@@ -454,11 +452,14 @@ async function detectCgroups(): Promise<Cgroups | null> {
   }
   if (!CGROUP_CONTROLLERS.every((c) => v1[c] && existsSync(v1[c]))) return null;
   const parents = CGROUP_CONTROLLERS.map((c) => v1[c] as string);
-  // Cgroups a killed server left behind are empty (its sandboxes died with it): remove them.
+  // Cgroups of a server that is gone: whatever still runs in them outlived it (its sandboxes
+  // should have died with it) and is ended, then the cgroups are removed.
   for (const parent of parents) {
     for (const entry of await readdir(parent).catch(() => [] as string[])) {
       const pid = /^deco-hosting-(\d+)-/.exec(entry)?.[1];
-      if (pid && !isAlive(Number(pid))) await removeTree(path.join(parent, entry));
+      if (!pid || isAlive(Number(pid))) continue;
+      await killTree(path.join(parent, entry));
+      await removeTree(path.join(parent, entry));
     }
   }
   // One per sandbox (a process may run several servers, as tests do), named by its pid.
@@ -501,6 +502,21 @@ function cgroupsV1(bases: string[]): Cgroups {
       for (const b of bases) await removeTree(b);
     },
   };
+}
+
+/** SIGKILLs every process in a cgroup and those below it. */
+async function killTree(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    if (entry.isDirectory()) await killTree(path.join(dir, entry.name));
+  }
+  const procs = await readFile(path.join(dir, "cgroup.procs"), "utf8").catch(() => "");
+  for (const pid of procs.split("\n").map(Number)) {
+    if (pid > 1) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {}
+    }
+  }
 }
 
 /** Removes a cgroup and those below it; one can go once its last process is reaped. */

@@ -6,6 +6,7 @@
 // can take an app's traffic by binding its port, since the edge routes to no port at all.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, realpathSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
 import { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { killGroup, type Sandbox } from "./sandbox.js";
@@ -60,7 +61,7 @@ export function sandboxedLauncher(sandbox: Sandbox): AppLauncher {
         child,
         connect,
         terminate: () => {
-          pid.then(
+          pid.then(childOf).then(
             (init) => process.kill(init, "SIGTERM"),
             () => killGroup(child.pid, "SIGKILL"),
           );
@@ -69,6 +70,20 @@ export function sandboxedLauncher(sandbox: Sandbox): AppLauncher {
       };
     },
   };
+}
+
+/** The host pid of the one process bwrap's pid 1 runs: the app's init. */
+async function childOf(parent: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    for (const name of await readdir("/proc")) {
+      if (!/^\d+$/.test(name)) continue;
+      const stat = await readFile(`/proc/${name}/stat`, "utf8").catch(() => "");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === parent) return Number(name);
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`the sandbox ${parent} runs no init`);
 }
 
 /** Asks the bridge for connections, once it said it listens for the asking. */

@@ -5,9 +5,10 @@
 // attempt must fail, and no secret may show in any log or response. The same attacker on a
 // --no-sandbox server does read the token, so the attempts are real.
 import { randomBytes } from "node:crypto";
-import { cp, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HostingClient } from "../../../../src/api/client.js";
 import { deployDirectory } from "../../../../src/api/node/upload.js";
@@ -15,7 +16,7 @@ import { SANDBOX_APP_PORT } from "../../../../src/server/platform/local/sandboxe
 import { cli, ensureBuilt, isolatedEnv, json, root } from "../../../helpers/cli.js";
 import { waitFinished } from "../../../helpers/deployments.js";
 import { fetchSiteUrl } from "../../../helpers/fetch-edge.js";
-import { processesRunning } from "../../../helpers/processes.js";
+import { processesOfDeployment, processesRunning } from "../../../helpers/processes.js";
 import { clientFor, startTestServer, type TestServer } from "../../../helpers/server.js";
 
 const SECRET_NAME = "DH_TEST_SERVER_SECRET";
@@ -257,6 +258,54 @@ describe("a server on a machine without bubblewrap", () => {
       expect(await processesRunning(app.deployment.id)).toEqual([]);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe("a server that is killed", () => {
+  it("takes its sandboxed apps with it (SIGKILL, no shutdown of its own)", async () => {
+    const { env, home } = await isolatedEnv();
+    const dataDir = path.join(home, "data-killed");
+    const tokenFile = path.join(home, "token");
+    const args = ["server", "--data-dir", dataDir, "--port", "0", "--edge-port", "0", "--local-token-file", tokenFile];
+    const server = execa("node", [path.join(root, "bin", "deco-hosting.js"), ...args], {
+      env,
+      extendEnv: false,
+      reject: false,
+      stdin: "ignore",
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        const seen = (c: Buffer) => {
+          out += c.toString();
+          const found = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+          if (found) resolve(found);
+        };
+        server.stdout?.on("data", seen);
+        server.stderr?.on("data", seen);
+        server.once("exit", () => reject(new Error(`server exited: ${out}`)));
+      });
+      const owner = clientFor(url, (await readFile(tokenFile, "utf8")).trim());
+      await owner.createSite({ name: "orphan" });
+      const { deployment } = await deployDirectory(owner, {
+        dir: path.join(root, "examples", "node-server"),
+        siteName: "orphan",
+        production: true,
+      });
+      expect(await waitFinished(owner, deployment.id)).toMatchObject({ state: "ready", sandboxed: true });
+      expect((await processesOfDeployment(deployment.id)).length).toBeGreaterThan(0);
+
+      server.kill("SIGKILL");
+      await server;
+      for (let i = 0; i < 100 && (await processesOfDeployment(deployment.id)).length > 0; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(await processesOfDeployment(deployment.id)).toEqual([]);
+    } finally {
+      server.kill("SIGKILL");
+      await server;
+      await rm(home, { recursive: true, force: true });
     }
   });
 });
