@@ -108,9 +108,12 @@ export const operations = {
     "write",
     "admin",
     "POST /v1/members",
-    "Add a person to the current team; returns a one-time sign-in link for them",
-    z.strictObject({ email: z.email().max(254), name: z.string().min(1).max(100).optional(), role: s.Role }),
-    z.object({ member: s.Member, signInUrl: z.string().nullable() }),
+    "Invite a person to the current team: returns a one-time link for them to accept (pending until then)",
+    z.strictObject({ email: z.email().max(254), role: s.Role }),
+    z.object({
+      invitation: s.Invitation,
+      inviteUrl: z.string().describe("Give it to the person only; it is shown once"),
+    }),
     { binding: false },
   ),
   REMOVE_MEMBER: op(

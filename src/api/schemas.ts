@@ -61,6 +61,16 @@ export const Member = z.object({
 });
 export type Member = z.infer<typeof Member>;
 
+export const Invitation = z.object({
+  id: Id,
+  team: DnsLabel,
+  email: z.string(),
+  role: Role,
+  status: z.enum(["pending", "accepted", "expired"]),
+  expiresAt: Timestamp,
+});
+export type Invitation = z.infer<typeof Invitation>;
+
 export const ApiKey = z.object({
   id: Id,
   name: z.string(),

@@ -61,13 +61,21 @@ export async function decide(
   return postForm(`${url}/device`, { csrf_token: csrf, user_code: userCode, action }, cookie);
 }
 
-/** The whole device flow for the person `signInUrl` belongs to; returns their tokens. */
+/** Accepts an invitation for a new account in a fresh browser; returns the session cookie it sets. */
+export async function acceptInvitationLink(inviteUrl: string): Promise<string> {
+  const res = await fetch(inviteUrl, { method: "POST", body: new URLSearchParams({ action: "approve" }) });
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith("dh_session="));
+  if (res.status !== 200 || !cookie) throw new Error(`accepting the invitation answered ${res.status}`);
+  return cookie.split(";")[0] as string;
+}
+
+/** The whole device flow for the person a sign-in or invitation link belongs to; returns their tokens. */
 export async function signInWithDeviceFlow(
   url: string,
-  signInUrl: string,
+  link: string,
 ): Promise<{ access_token: string; refresh_token: string }> {
   const code = await requestDeviceCode(url);
-  const cookie = await openSignInLink(signInUrl);
+  const cookie = link.includes("/invite/") ? await acceptInvitationLink(link) : await openSignInLink(link);
   const decided = await decide(url, cookie, code.user_code, "approve");
   if (decided.status !== 200) throw new Error(`approval failed: ${decided.status}`);
   const { status, body } = await pollToken(url, code.device_code);

@@ -25,7 +25,7 @@ beforeAll(async () => {
   const ownerOAuth = (await signInWithDeviceFlow(server.url, server.signInUrl)).access_token;
   await clientFor(server.url, ownerOAuth).createTeam({ slug: "other" });
   const added = await clientFor(server.url, ownerOAuth, "other").addMember({ email: "bob@example.com", role: "owner" });
-  otherTeamToken = (await signInWithDeviceFlow(server.url, added.signInUrl ?? "")).access_token;
+  otherTeamToken = (await signInWithDeviceFlow(server.url, added.inviteUrl)).access_token;
   await clientFor(server.url, otherTeamToken).createSite({ name: "bobs" });
 }, 30_000);
 

@@ -4,7 +4,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HostingClient } from "../../src/api/client.js";
 import { deployDirectory } from "../../src/api/node/upload.js";
-import { signInWithDeviceFlow } from "../helpers/device-sign-in.js";
+import { acceptInvitationLink, signInWithDeviceFlow } from "../helpers/device-sign-in.js";
 import { clientFor, startTestServer, type TestServer } from "../helpers/server.js";
 
 // One server for the file: owner (API key and OAuth), a second team "other" with its own
@@ -26,7 +26,7 @@ describe("authorization", () => {
       email: "bob@example.com",
       role: "owner",
     });
-    bobToken = (await signInWithDeviceFlow(server.url, added.signInUrl ?? "")).access_token;
+    bobToken = (await signInWithDeviceFlow(server.url, added.inviteUrl)).access_token;
     bob = clientFor(server.url, bobToken);
   });
   afterAll(async () => {
@@ -207,12 +207,14 @@ describe("authorization", () => {
       hint: expect.any(String),
     });
 
-    const { member, signInUrl } = await admin.addMember({ email: "Dee@Example.com", role: "publisher" });
-    expect(member).toMatchObject({ email: "dee@example.com", role: "publisher" });
-    expect(signInUrl).toMatch(/\/signin\/dhl_/);
+    const { invitation, inviteUrl } = await admin.addMember({ email: "Dee@Example.com", role: "publisher" });
+    expect(invitation).toMatchObject({ email: "dee@example.com", role: "publisher", status: "pending" });
+    expect(inviteUrl).toMatch(/\/invite\/dhi_/);
+    await acceptInvitationLink(inviteUrl);
     await expect(admin.addMember({ email: "dee@example.com", role: "publisher" })).rejects.toMatchObject({
       code: "conflict",
     });
+    const member = (await owner.listMembers()).members.find((m) => m.email === "dee@example.com") as { userId: string };
     expect((await owner.listMembers()).members.map((m) => m.email)).toEqual(["owner@localhost", "dee@example.com"]);
     expect(await admin.removeMember({ userId: member.userId })).toEqual({ ok: true });
     await expect(admin.removeMember({ userId: member.userId })).rejects.toMatchObject({ code: "not_found" });

@@ -202,7 +202,7 @@ describe("OAuth device authorization grant", () => {
     const s = await start();
     const tokens = await signInWithDeviceFlow(
       s.url,
-      (await clientFor(s.url, s.ownerToken).addMember({ email: "bo@example.com", role: "publisher" })).signInUrl ?? "",
+      (await clientFor(s.url, s.ownerToken).addMember({ email: "bo@example.com", role: "publisher" })).inviteUrl,
     );
     expect((await clientFor(s.url, tokens.access_token).whoami()).user.email).toBe("bo@example.com");
     expect((await postForm(`${s.url}/oauth/revoke`, { token: tokens.refresh_token })).status).toBe(200);

@@ -30,9 +30,8 @@ export function signInRequiredPage(): string {
   return page(
     "Sign in to approve",
     `<p>This browser is not signed in to this deco-hosting server.</p>
-<p>Open your one-time sign-in link: the server prints one when it first starts, and a team admin
-gets one for you when they add you to a team.
-The link signs this browser in and brings you back here.</p>
+<p>Open your one-time link: the server prints a sign-in link when it first starts, and a team
+admin who invites you gives you an invitation link (accepting it signs this browser in).</p>
 <p class="muted">Then enter the code your terminal shows.</p>`,
   );
 }
@@ -62,6 +61,27 @@ export function decisionPage(approved: boolean, userCode: string): string {
         "Sign-in denied",
         `<p>Code <code>${escapeHtml(userCode)}</code> was denied. The terminal that asked will not be signed in.</p>`,
       );
+}
+
+export function invitationPage(opts: { team: string; role: string; email: string; csrfToken: string }): string {
+  return page(
+    "Join a team",
+    `<p>You are invited to join <strong>${escapeHtml(opts.team)}</strong> as <strong>${escapeHtml(opts.role)}</strong>,
+as <strong>${escapeHtml(opts.email)}</strong>.</p>
+<form method="post">
+<input type="hidden" name="csrf_token" value="${escapeHtml(opts.csrfToken)}">
+<button type="submit" name="action" value="approve">Accept</button>
+</form>
+<p class="muted">If ${escapeHtml(opts.email)} already has an account on this server, sign in as it in this browser first.</p>`,
+  );
+}
+
+export function joinedPage(team: string, role: string): string {
+  return page(
+    "Joined",
+    `<p>You are now <strong>${escapeHtml(role)}</strong> on <strong>${escapeHtml(team)}</strong>.</p>
+<p>To use it from a terminal, run <code>deco-hosting login --api-url &lt;this server&gt;</code> and approve the code here.</p>`,
+  );
 }
 
 export function messagePage(title: string, message: string): string {

@@ -1,19 +1,9 @@
 import { HostingError } from "../../api/errors.js";
 import type { Team } from "../../api/schemas.js";
-import {
-  addMembership,
-  atLeast,
-  createTeam,
-  createUser,
-  findUserByEmail,
-  listMembers,
-  removeMember,
-  teamsOfUser,
-  toTeam,
-  toUser,
-} from "../auth/accounts.js";
+import { atLeast, createTeam, listMembers, removeMember, teamsOfUser, toTeam, toUser } from "../auth/accounts.js";
 import { createApiKey, listApiKeys, revokeApiKey, toApiKey } from "../auth/api-keys.js";
-import { createSignInLink } from "../auth/sessions.js";
+import { createInvitation } from "../auth/invitations.js";
+import { HINT } from "../hints.js";
 import { actingTeam, type HandlerContext, type HandlerTable } from "./handler.js";
 
 /** The teams a caller can see: a user's memberships, or an API key's single team. */
@@ -61,12 +51,18 @@ export const accountHandlers: HandlerTable = {
         hint: `Choose a role up to ${role}, or ask an owner to add them`,
       });
     }
-    const db = ctx.server.db;
-    const existing = await findUserByEmail(db, input.email);
-    const user = existing ?? (await createUser(db, input.email, input.name));
-    const member = await addMembership(db, team.id, user, input.role);
-    const signInUrl = existing ? null : await createSignInLink(db, user.id, ctx.server.publicUrl);
-    return { member, signInUrl };
+    // Within its own team an admin may know who is a member; the answer is otherwise the same
+    // whether or not the email has an account here (see auth/invitations.ts).
+    const email = input.email.toLowerCase();
+    if ((await listMembers(ctx.server.db, team.id)).some((m) => m.email === email)) {
+      throw new HostingError("conflict", `${email} is already a member of this team`, { hint: HINT.listMembers });
+    }
+    return createInvitation(
+      ctx.server.db,
+      team,
+      { email: input.email, role: input.role, invitedBy: ctx.access.caller.user.id },
+      ctx.server.publicUrl,
+    );
   },
 
   async REMOVE_MEMBER(ctx, input) {

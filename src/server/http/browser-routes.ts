@@ -3,10 +3,19 @@ import type { Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { getCookie, setCookie } from "hono/cookie";
 import { isHostingError } from "../../api/errors.js";
+import { listMembers } from "../auth/accounts.js";
 import { decideUserCode } from "../auth/device-grant.js";
+import { acceptInvitation, pendingInvitation } from "../auth/invitations.js";
 import { sameSecret } from "../auth/secrets.js";
 import { createSession, findSession, redeemSignInLink, SESSION_TTL_SECONDS, sessionCookie } from "../auth/sessions.js";
-import { approvalFormPage, decisionPage, messagePage, signInRequiredPage } from "../auth/verification-page.js";
+import {
+  approvalFormPage,
+  decisionPage,
+  invitationPage,
+  joinedPage,
+  messagePage,
+  signInRequiredPage,
+} from "../auth/verification-page.js";
 import type { AppEnv, ServerContext } from "../context.js";
 import { clientAddress, createRateLimiter } from "./rate-limit.js";
 
@@ -39,6 +48,64 @@ export function registerBrowserRoutes(app: Hono<AppEnv>, server: ServerContext):
       maxAge: SESSION_TTL_SECONDS,
     });
     return c.redirect(safeNext(c.req.query("next")), 302);
+  });
+
+  app.get("/invite/:token", async (c) => {
+    const found = await pendingInvitation(db, c.req.param("token"));
+    if (!found) return html(c, messagePage("Invitation not valid", INVITATION_GONE), 400);
+    const signedIn = await currentSession(c);
+    const { invitation, team } = found;
+    return html(
+      c,
+      invitationPage({
+        team: team.name || team.slug,
+        role: invitation.role,
+        email: invitation.email,
+        csrfToken: signedIn?.session.csrf_token ?? "",
+      }),
+      200,
+    );
+  });
+
+  app.post("/invite/:token", bodyLimit({ maxSize: FORM_BODY_LIMIT_BYTES }), async (c) => {
+    // A browser says where a form came from; only this server's own page may accept.
+    const site = c.req.header("sec-fetch-site");
+    if (site && site !== "same-origin") return html(c, messagePage("Request refused", STALE_FORM), 403);
+    if (!(await pendingInvitation(db, c.req.param("token")))) {
+      return html(c, messagePage("Invitation not valid", INVITATION_GONE), 400);
+    }
+    const signedIn = await currentSession(c);
+    const form = await c.req.parseBody();
+    if (signedIn) {
+      const csrf = typeof form.csrf_token === "string" ? form.csrf_token : "";
+      if (!sameSecret(csrf, signedIn.session.csrf_token))
+        return html(c, messagePage("Request refused", STALE_FORM), 403);
+    }
+    try {
+      const { user, team, created } = await acceptInvitation(db, c.req.param("token"), signedIn?.user);
+      const invitedRole = (await listMembers(db, team.id)).find((m) => m.userId === user.id)?.role ?? "";
+      if (created) {
+        // A new account: the link holder is that person now, in this browser.
+        const { token } = await createSession(db, user.id);
+        const cookie = sessionCookie(server.publicUrl);
+        setCookie(c, cookie.name, token, {
+          httpOnly: true,
+          sameSite: "Lax",
+          path: "/",
+          secure: cookie.secure,
+          maxAge: SESSION_TTL_SECONDS,
+        });
+      }
+      return html(c, joinedPage(team.name || team.slug, invitedRole), 200);
+    } catch (err) {
+      if (!isHostingError(err)) throw err;
+      const status = err.code === "forbidden" ? 403 : 400;
+      return html(
+        c,
+        messagePage(status === 403 ? "Sign in first" : "Invitation not valid", `${err.message}. ${err.hint ?? ""}`),
+        status,
+      );
+    }
   });
 
   app.get("/device", async (c) => {
@@ -102,13 +169,16 @@ export function registerBrowserRoutes(app: Hono<AppEnv>, server: ServerContext):
   }
 }
 
+const INVITATION_GONE = "This invitation is unknown, expired or was already used. Ask the team's admin for a new one.";
+const STALE_FORM = "This form is stale or did not come from this page. Reload it and try again.";
+
 /**
  * Only a path of this server: a sign-in link must not become an open redirect. Browsers
  * drop tabs and newlines and read "\\" as "/", so "/\t/evil.example" would leave the origin.
  */
 export function safeNext(next: string | undefined): string {
   const fallback = "/device";
-  if (!next || next.length > 2048 || !next.startsWith("/") || /[\\\x00-\x20\x7f]/.test(next)) return fallback;
+  if (!next || next.length > 2048 || !next.startsWith("/") || [...next].some(unsafeInPath)) return fallback;
   let url: URL;
   try {
     url = new URL(next, "http://same.invalid");
@@ -117,6 +187,12 @@ export function safeNext(next: string | undefined): string {
   }
   if (url.origin !== "http://same.invalid" || next.startsWith("//")) return fallback;
   return url.pathname + url.search + url.hash;
+}
+
+/** Characters browsers drop or reinterpret in a URL: controls, space, DEL and the backslash. */
+function unsafeInPath(ch: string): boolean {
+  const code = ch.charCodeAt(0);
+  return code <= 0x20 || code === 0x7f || ch === "\\";
 }
 
 function html(c: Context, body: string, status: 200 | 400 | 401 | 403 | 429): Response {

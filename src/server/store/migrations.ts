@@ -1,6 +1,7 @@
 // Schema migrations, oldest first. Never edit one that has shipped: append a new one.
 import type { Kysely, Migration } from "kysely";
 import { deploymentsMigration } from "./deployments-migration.js";
+import { invitationsMigration } from "./invitations-migration.js";
 import { isolationMigration } from "./isolation-migration.js";
 
 export interface NamedMigration extends Migration {
@@ -121,4 +122,9 @@ const foundation: NamedMigration = {
   },
 };
 
-export const migrations: NamedMigration[] = [foundation, deploymentsMigration, isolationMigration];
+export const migrations: NamedMigration[] = [
+  foundation,
+  deploymentsMigration,
+  isolationMigration,
+  invitationsMigration,
+];

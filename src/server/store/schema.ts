@@ -103,6 +103,19 @@ export interface SitesTable {
   updated_at: string;
 }
 
+export interface InvitationsTable {
+  id: string;
+  team_id: string;
+  email: string;
+  role: Role;
+  token_hash: string;
+  invited_by: string;
+  created_at: string;
+  expires_at: string;
+  accepted_at: string | null;
+  accepted_by: string | null;
+}
+
 export interface RunUidsTable {
   uid: Generated<number>;
   site_id: string;
@@ -110,6 +123,7 @@ export interface RunUidsTable {
 
 export interface Database extends DeploymentTables {
   run_uids: RunUidsTable;
+  invitations: InvitationsTable;
   users: UsersTable;
   teams: TeamsTable;
   memberships: MembershipsTable;
