@@ -10,6 +10,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { HostingError } from "../api/errors.js";
 import { nodeFetch } from "../api/node/http-fetch.js";
+import { isAlive } from "../api/node/process-alive.js";
 import { readJson, withFileLock } from "./files.js";
 
 export const DEFAULT_LOCAL_PORT = 4700;
@@ -88,15 +89,6 @@ export async function isHealthy(url: string, timeoutMs = 1500): Promise<boolean>
     return res.ok && body.ok === true;
   } catch {
     return false;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -38,15 +38,7 @@ export function registerBrowserRoutes(app: Hono<AppEnv>, server: ServerContext):
         400,
       );
     }
-    const { token } = await createSession(db, userId);
-    const cookie = sessionCookie(server.publicUrl);
-    setCookie(c, cookie.name, token, {
-      httpOnly: true,
-      sameSite: "Lax",
-      path: "/",
-      secure: cookie.secure,
-      maxAge: SESSION_TTL_SECONDS,
-    });
+    await startSession(c, userId);
     return c.redirect(safeNext(c.req.query("next")), 302);
   });
 
@@ -86,15 +78,7 @@ export function registerBrowserRoutes(app: Hono<AppEnv>, server: ServerContext):
       const invitedRole = (await listMembers(db, team.id)).find((m) => m.userId === user.id)?.role ?? "";
       if (created) {
         // A new account: the link holder is that person now, in this browser.
-        const { token } = await createSession(db, user.id);
-        const cookie = sessionCookie(server.publicUrl);
-        setCookie(c, cookie.name, token, {
-          httpOnly: true,
-          sameSite: "Lax",
-          path: "/",
-          secure: cookie.secure,
-          maxAge: SESSION_TTL_SECONDS,
-        });
+        await startSession(c, user.id);
       }
       return html(c, joinedPage(team.name || team.slug, invitedRole), 200);
     } catch (err) {
@@ -162,6 +146,19 @@ export function registerBrowserRoutes(app: Hono<AppEnv>, server: ServerContext):
       return retry(err.message);
     }
   });
+
+  /** Signs this browser in as `userId`: a new session in an HttpOnly cookie. */
+  async function startSession(c: Context, userId: string): Promise<void> {
+    const { token } = await createSession(db, userId);
+    const cookie = sessionCookie(server.publicUrl);
+    setCookie(c, cookie.name, token, {
+      httpOnly: true,
+      sameSite: "Lax",
+      path: "/",
+      secure: cookie.secure,
+      maxAge: SESSION_TTL_SECONDS,
+    });
+  }
 
   function currentSession(c: Context) {
     const token = getCookie(c, sessionCookie(server.publicUrl).name);

@@ -10,6 +10,7 @@ import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync } from 
 import { lchown, mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { HostingError } from "../../../api/errors.js";
+import { isAlive } from "../../../api/node/process-alive.js";
 import { seccompProgram } from "./seccomp.js";
 
 export interface ResourceLimits {
@@ -540,14 +541,5 @@ async function writable(file: string): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }

@@ -1,0 +1,11 @@
+// Whether a process exists. Node-only.
+
+/** True when `pid` is a live process (one we may not signal counts: it exists). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
