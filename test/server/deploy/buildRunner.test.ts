@@ -47,12 +47,15 @@ function step(command: string, extra: Partial<BuildStep> = {}) {
 
 describe("runBuildStep", () => {
   it("keeps every stdout and stderr line and sees only the scoped env", async () => {
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template
-    const { s, lines } = step('echo "$GREETING"; echo oops >&2; printf "no newline"; echo "home=${HOME:-unset}"');
+    const { s, lines } = step(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template
+      'echo "$GREETING"; echo oops >&2; printf "no newline"; echo "home=${HOME:-unset}"; echo tmp > /tmp/t && cat /tmp/t',
+    );
     await runBuildStep(s);
     expect(lines).toContainEqual(["stdout", "hi"]);
     expect(lines).toContainEqual(["stderr", "oops"]);
     expect(lines).toContainEqual(["stdout", "no newlinehome=/tmp"]);
+    expect(lines).toContainEqual(["stdout", "tmp"]); // its private /tmp is writable
   });
 
   it("fails with the exit code", async () => {

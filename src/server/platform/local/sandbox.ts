@@ -209,7 +209,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
       else if (existsSync(p)) a.push("--ro-bind", p, p);
     }
     a.push("--proc", "/proc", "--dev", "/dev");
-    a.push("--size", String(spec.tmpBytes ?? 256 * 1024 * 1024), "--tmpfs", "/tmp");
+    a.push("--perms", "01777", "--size", String(spec.tmpBytes ?? 256 * 1024 * 1024), "--tmpfs", "/tmp");
     // bwrap makes missing parents of a mount point 0700, which the site's uid could not pass.
     const made = new Set(["/", "/tmp", "/proc", "/dev", ...mounts.map((m) => m[2])]);
     for (const [flag, src, dest] of mounts) {
