@@ -18,14 +18,20 @@ if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtime
   console.error("Installing dependencies (npm ci)…");
   sh("npm ci --no-audit --no-fund");
 }
-// Builds and apps run in bubblewrap's sandbox; the server refuses them without it.
-if (!onPath("bwrap")) {
+// Builds and apps run in bubblewrap's sandbox (the server refuses them without it); builds
+// reach the internet through slirp4netns (without it they share the machine's network).
+const missing = [
+  ["bwrap", "bubblewrap"],
+  ["slirp4netns", "slirp4netns"],
+].filter(([bin]) => !onPath(bin));
+if (missing.length > 0) {
+  const packages = missing.map(([, pkg]) => pkg).join(" ");
   if (process.getuid?.() === 0 && onPath("apt-get")) {
-    console.error("Installing bubblewrap, the sandbox builds and apps run in (apt-get)…");
-    sh("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap");
+    console.error(`Installing ${packages}, for the sandbox builds and apps run in (apt-get)…`);
+    sh(`apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${packages}`);
   } else {
     console.error(
-      "Note: bubblewrap is not installed, so the local server will not run builds or apps. Install it with `sudo apt-get install bubblewrap` (or your system's package manager).",
+      `Note: ${packages} is not installed; without bubblewrap the local server runs no builds or apps. Install with \`sudo apt-get install ${packages}\` (or your system's package manager).`,
     );
   }
 }

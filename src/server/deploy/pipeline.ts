@@ -131,7 +131,9 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
         writable: true,
         home,
         binds: [{ src: cache, dest: "/cache", writable: true }],
-        network: "host",
+        // The internet, but no port of this machine. Only git may reach local hosts, and only
+        // where the operator allowed local git (it runs no code of the repository's).
+        network: name === "git" && opts.allowFileGitUrls ? "host" : "outbound",
         limits: sandbox.isolation.limits.build,
         tmpBytes: 1024 * 1024 * 1024,
       });

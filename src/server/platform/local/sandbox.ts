@@ -61,8 +61,12 @@ export interface SandboxSpec {
   /** Mounted read-write at /home/site and used as HOME; else HOME is the private /tmp. */
   home?: string;
   binds?: Bind[];
-  /** "none": an own network namespace with only loopback (apps); "host": the machine's (builds). */
-  network: "host" | "none";
+  /**
+   * "none": a network namespace of its own with only loopback (apps). "outbound": one of its
+   * own that reaches the internet through slirp4netns but no port of this machine (builds;
+   * "host" where slirp4netns is missing). "host": the machine's network.
+   */
+  network: "host" | "none" | "outbound";
   argv: string[];
   env: Record<string, string>;
   limits: ResourceLimits;
@@ -153,6 +157,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const seccomp = seccompProgram();
   const root = ownUid === 0;
   const bwrap = opts.disabled ? null : findOnPath("bwrap");
+  const slirp = opts.disabled ? null : findOnPath("slirp4netns");
   const unavailable = opts.disabled || !bwrap ? null : await probe(bwrap, root);
   const sandboxed = !opts.disabled && bwrap !== null && unavailable === null;
   const cgroups = await detectCgroups();
@@ -166,7 +171,17 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
         ? "bubblewrap (bwrap) is not installed, so the server will not run a build or an app: install it (`apt-get install bubblewrap`, `dnf install bubblewrap`), or start the server with --no-sandbox to run tenant code unisolated"
         : unavailable,
     bwrap,
-    namespaces: sandboxed ? ["mount", "pid", "ipc", "uts", "network (apps)", ...(root ? [] : ["user"])] : [],
+    namespaces: sandboxed
+      ? [
+          "mount",
+          "pid",
+          "ipc",
+          "uts",
+          "network (apps)",
+          ...(slirp ? ["network (builds, outbound only, through slirp4netns)"] : []),
+          ...(root ? [] : ["user"]),
+        ]
+      : [],
     uidPerSite: sandboxed && root,
     noNewPrivs: sandboxed,
     seccomp: sandboxed && seccomp !== null,
@@ -176,9 +191,14 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     limits,
   };
 
-  async function passwdFiles(uid: number): Promise<{ passwd: string; group: string }> {
+  async function passwdFiles(uid: number): Promise<SandboxEtc> {
     const passwd = path.join(etcDir, `passwd-${uid}`);
     const group = path.join(etcDir, `group-${uid}`);
+    const resolv = path.join(etcDir, "resolv.conf");
+    if (!existsSync(resolv)) {
+      await mkdir(etcDir, { recursive: true, mode: 0o700 });
+      await writeFile(resolv, `nameserver ${SLIRP_DNS}\n`, { mode: 0o644 }); // slirp4netns answers there
+    }
     if (!existsSync(passwd)) {
       await mkdir(etcDir, { recursive: true, mode: 0o700 });
       await writeFile(group, `root:x:0:\nsite:x:${uid}:\nnogroup:x:65534:\n`, { mode: 0o644 });
@@ -186,18 +206,28 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
         mode: 0o644,
       });
     }
-    return { passwd, group };
+    return { passwd, group, resolv };
   }
 
-  function bwrapArgs(spec: SandboxSpec, uid: number, etc: { passwd: string; group: string }): string[] {
+  /** What network a spec gets here: "outbound" falls back to the host's without slirp4netns. */
+  function networkOf(spec: SandboxSpec): "host" | "none" | "outbound" {
+    return spec.network === "outbound" && !slirp ? "host" : spec.network;
+  }
+
+  function bwrapArgs(spec: SandboxSpec, uid: number, etc: SandboxEtc): string[] {
     const a = ["--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"];
     a.push("--info-fd", "3");
     if (seccomp) a.push("--seccomp", "4");
     if (!root) a.push("--unshare-user");
-    if (spec.network === "none") a.push("--unshare-net");
+    const net = networkOf(spec);
+    if (net !== "host") a.push("--unshare-net");
+    if (net === "outbound") a.push("--block-fd", "5"); // the command waits for its network
     a.push("--hostname", "sandbox");
     const mounts: Array<[string, string, string]> = [];
-    for (const p of READ_ONLY) if (existsSync(p)) mounts.push(["--ro-bind", p, p]);
+    for (const p of READ_ONLY) {
+      if (p === "/etc/resolv.conf" && net === "outbound") mounts.push(["--ro-bind", etc.resolv, p]);
+      else if (existsSync(p)) mounts.push(["--ro-bind", p, p]);
+    }
     mounts.push(...node.mounts);
     mounts.push(["--ro-bind", etc.passwd, "/etc/passwd"], ["--ro-bind", etc.group, "/etc/group"]);
     mounts.push([spec.writable ? "--bind" : "--ro-bind", spec.root, APP_DIR]);
@@ -262,12 +292,23 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
       cwd: sandboxed ? "/" : spec.root,
       env: environment(spec),
       detached: true,
-      // fd 3: bwrap's info (the sandbox's pid); fd 4: the seccomp program it loads.
-      stdio: sandboxed ? [...stdio.slice(0, 3), "pipe", "pipe"] : stdio.slice(0, 3),
+      // fd 3: bwrap's info (the sandbox's pid); fd 4: the seccomp program it loads; fd 5:
+      // where it waits for its network.
+      stdio: sandboxed ? [...stdio.slice(0, 3), "pipe", "pipe", "pipe"] : stdio.slice(0, 3),
     });
     if (sandboxed && seccomp) (child.stdio[4] as NodeJS.WritableStream | null)?.end(seccomp);
     const pid = sandboxed ? sandboxPid(child) : Promise.resolve(child.pid ?? 0);
     pid.catch(() => {});
+    let network: ChildProcess | null = null;
+    if (sandboxed && networkOf(spec) === "outbound" && slirp) {
+      pid.then(
+        (sandbox) => {
+          network = startOutbound(slirp, sandbox, root, child);
+        },
+        () => {},
+      );
+    }
+    child.once("close", () => network?.kill("SIGKILL"));
     return { child, pid, cleanup: () => (cgroups ? cgroups.remove(spec.name) : Promise.resolve()) };
   }
 
@@ -292,6 +333,39 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
 /** The host uid a site's code runs as: the site's number past a base no real user has. */
 function siteUid(n: number): number {
   return SITE_UID_BASE + n;
+}
+
+const SLIRP_DNS = "10.0.2.3";
+
+interface SandboxEtc {
+  passwd: string;
+  group: string;
+  /** Points at slirp4netns's DNS, for sandboxes with outbound network. */
+  resolv: string;
+}
+
+/**
+ * Gives the sandbox `pid` a network through slirp4netns: outbound connections leave from
+ * this machine, as from any client, but none reaches a port on its loopback (the API, other
+ * services), and nothing outside can connect in. The sandbox's command starts once it is up;
+ * if it cannot be set up, the sandbox is ended.
+ */
+function startOutbound(slirp: string, pid: number, root: boolean, sandbox: ChildProcess): ChildProcess {
+  const args = ["--configure", "--mtu=65520", "--disable-host-loopback", "--ready-fd=3"];
+  if (!root) args.push(`--userns-path=/proc/${pid}/ns/user`);
+  const net = spawn(slirp, [...args, String(pid), "tap0"], { stdio: ["ignore", "ignore", "ignore", "pipe"] });
+  const release = (sandbox.stdio as unknown[])[5] as NodeJS.WritableStream | null | undefined;
+  let ready = false;
+  (net.stdio[3] as NodeJS.ReadableStream | null)?.once("data", () => {
+    ready = true;
+    release?.end("1");
+  });
+  const fail = () => {
+    if (!ready) killGroup(sandbox.pid, "SIGKILL");
+  };
+  net.once("error", fail);
+  net.once("exit", fail);
+  return net;
 }
 
 /** Reads bwrap's info document from fd 3: {"child-pid": N}, once the sandbox exists. */

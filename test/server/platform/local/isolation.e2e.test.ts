@@ -118,6 +118,9 @@ describe("a collaborator's build and app, sandboxed", () => {
     const fromBuild = attempts(buildLines);
     expect(fromBuild.length).toBeGreaterThanOrEqual(13);
     expect(fromBuild.filter((a) => a.ok)).toEqual([]);
+    // With slirp4netns the build has a network of its own (tap0) that reaches no local port.
+    expect(fromBuild.map((a) => a.name)).toContain("reach the API on a loopback port from the build");
+    expect(buildLines.find((l) => l.startsWith("NET "))).toMatch(/tap0/);
     // The build's setsid process ended with the build's sandbox.
     expect(await processesRunning(`${marker}-build`)).toEqual([]);
 
@@ -129,7 +132,7 @@ describe("a collaborator's build and app, sandboxed", () => {
     }
     expect(runtimeLines).toContain("ATTACK-DONE serve");
     const fromApp = attempts(runtimeLines);
-    expect(fromApp.map((a) => a.name)).toContain("reach the API on a loopback port");
+    expect(fromApp.map((a) => a.name)).toContain("reach the API on a loopback port from the serve");
     expect(fromApp.filter((a) => a.ok)).toEqual([]);
     const served = await fetchSiteUrl(deployment.url, "/");
     expect((JSON.parse(served.text) as Attempt[]).filter((a) => a.ok)).toEqual([]);
