@@ -1,7 +1,7 @@
 // Runs one build step (install or build command) in a deployment's work dir, in the sandbox:
 // its own process group (and pid namespace) so a timeout or a cancel stops the whole tree, a
 // scoped environment, and every line of stdout and stderr handed to the caller as it comes.
-import { createInterface } from "node:readline";
+import { createLineSplitter } from "../platform/local/line-splitter.js";
 import { killGroup, type Sandbox, type SandboxSpec } from "../platform/local/sandbox.js";
 
 export interface BuildStep {
@@ -47,16 +47,18 @@ export async function runBuildStep(step: BuildStep): Promise<void> {
     step.signal.addEventListener("abort", onAbort, { once: true });
     if (child.pid !== undefined) step.onSpawn?.(child.pid);
 
+    // Lines are cut to a bounded length: a build printing gigabytes without a newline must
+    // not take the server's memory (readline would hold the whole line).
     const streamsDone = Promise.all(
       (["stdout", "stderr"] as const).map(
         (name) =>
           new Promise<void>((done) => {
-            const rl = createInterface({
-              input: child[name] as NodeJS.ReadableStream,
-              crlfDelay: Number.POSITIVE_INFINITY,
-            });
-            rl.on("line", (line) => step.onLine(name, line));
-            rl.on("close", done);
+            const stream = child[name];
+            if (!stream) return done();
+            const splitter = createLineSplitter((line) => step.onLine(name, line));
+            stream.on("data", (chunk: Buffer) => splitter.push(chunk));
+            stream.on("end", () => splitter.flush());
+            stream.on("close", done);
           }),
       ),
     );

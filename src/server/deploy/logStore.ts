@@ -12,6 +12,8 @@ export interface LogLine {
   source: LogSource;
   stream: LogStream;
   message: string;
+  /** Written by the server itself (not the tenant's output): never dropped by the budget. */
+  fromServer?: boolean;
 }
 
 export interface LogQuery {
@@ -42,6 +44,8 @@ export interface LogStore {
 export interface LogStoreOptions {
   /** Lines kept per deployment; older ones are pruned about once a minute. */
   maxLinesPerDeployment?: number;
+  /** Bytes of output a deployment may log per second (after a burst of 8×); the rest is dropped and counted. */
+  maxBytesPerSecond?: number;
   pruneEveryMs?: number;
 }
 
@@ -132,10 +136,54 @@ export function createLogStore(db: Db, opts: LogStoreOptions = {}): LogStore {
     return flushing;
   };
 
+  // A token bucket per deployment: a process printing as fast as it can must not fill the
+  // database (and the disk) or hold the server's event loop; what it is over by is dropped,
+  // and a system line says how much once it is back under.
+  const rate = opts.maxBytesPerSecond ?? 1024 * 1024;
+  const buckets = new Map<
+    string,
+    { tokens: number; at: number; droppedLines: number; droppedBytes: number; source: LogSource }
+  >();
+  const noteDropped = (deploymentId: string) => {
+    const b = buckets.get(deploymentId);
+    if (!b || b.droppedLines === 0) return;
+    const message = `${b.droppedLines} lines (${b.droppedBytes} bytes) of output were dropped: more than ${rate} bytes a second`;
+    // In the log the lines were dropped from (build or runtime), where whoever reads them looks.
+    pending.push({ deploymentId, source: b.source, stream: "stderr", message, ts: new Date().toISOString() });
+    b.droppedLines = 0;
+    b.droppedBytes = 0;
+  };
+  const admit = (line: LogLine, bytes: number): boolean => {
+    if (line.source === "system" || line.fromServer) {
+      noteDropped(line.deploymentId);
+      return true;
+    }
+    const now = Date.now();
+    let b = buckets.get(line.deploymentId);
+    if (!b) {
+      b = { tokens: rate * 8, at: now, droppedLines: 0, droppedBytes: 0, source: line.source };
+      buckets.set(line.deploymentId, b);
+    }
+    b.tokens = Math.min(rate * 8, b.tokens + ((now - b.at) / 1000) * rate);
+    b.at = now;
+    if (b.tokens < bytes) {
+      b.droppedLines++;
+      b.droppedBytes += bytes;
+      b.source = line.source;
+      return false;
+    }
+    b.tokens -= bytes;
+    noteDropped(line.deploymentId);
+    if (buckets.size > 10_000) for (const [id, v] of buckets) if (now - v.at > 60_000) buckets.delete(id);
+    return true;
+  };
+
   return {
     append(line) {
       const message = line.message.length > MAX_LINE ? `${line.message.slice(0, MAX_LINE)} …[cut]` : line.message;
-      pending.push({ ...line, message, ts: new Date().toISOString() });
+      if (!admit(line, message.length + 1)) return;
+      const { fromServer: _, ...stored } = line;
+      pending.push({ ...stored, message, ts: new Date().toISOString() });
       if (!timer) timer = setTimeout(() => void flush().catch(() => {}), FLUSH_MS);
     },
     async page({ deploymentIds, sources, since, limit }) {

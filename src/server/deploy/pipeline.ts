@@ -95,7 +95,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   const workDir = (id: string) => path.join(dataDir, "work", id);
   const appDir = (id: string) => path.join(dataDir, "apps", id);
   const system = (id: string, message: string, stream: "stdout" | "stderr" = "stdout") =>
-    logs.append({ deploymentId: id, source: "build", stream, message });
+    logs.append({ deploymentId: id, source: "build", stream, message, fromServer: true });
 
   const pump = () => {
     while (!closed && active.size < concurrency && queue.length > 0) {
@@ -279,14 +279,17 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       GIT_CONFIG_NOSYSTEM: "1",
       GIT_ASKPASS: "/bin/false",
     };
+    // A redirect could lead git to a host nobody checked: it follows none.
+    const config: Array<[string, string]> = [["http.followRedirects", "false"]];
     if (pinned && /^https?:/.test(url)) {
       const address = pinned.address.includes(":") ? `[${pinned.address}]` : pinned.address;
-      Object.assign(env, {
-        GIT_CONFIG_COUNT: "1",
-        GIT_CONFIG_KEY_0: "http.curloptResolve",
-        GIT_CONFIG_VALUE_0: `${pinned.host}:${pinned.port}:${address}`,
-      });
+      config.push(["http.curloptResolve", `${pinned.host}:${pinned.port}:${address}`]);
     }
+    env.GIT_CONFIG_COUNT = String(config.length);
+    config.forEach(([key, value], i) => {
+      env[`GIT_CONFIG_KEY_${i}`] = key;
+      env[`GIT_CONFIG_VALUE_${i}`] = value;
+    });
     const binds: Bind[] = [...(spec.binds ?? [])];
     if (url.startsWith("file:")) {
       // Allowed by the operator: the repository is shown to the sandbox, read-only, and git

@@ -99,3 +99,28 @@ describe("logStore", () => {
     expect(page.entries[0]?.message.endsWith("[cut]")).toBe(true);
   });
 });
+
+describe("logStore's output budget", () => {
+  it("drops what a deployment prints past its rate, and says how much once it is back under", async () => {
+    const limited = createLogStore(db, { maxBytesPerSecond: 10_000 });
+    try {
+      const line = "x".repeat(999);
+      for (let i = 0; i < 1000; i++)
+        limited.append({ deploymentId: "flood", source: "runtime", stream: "stdout", message: line });
+      limited.append({ deploymentId: "other", source: "runtime", stream: "stdout", message: "still heard" });
+      await new Promise((r) => setTimeout(r, 300)); // 3,000 bytes of budget come back
+      limited.append({ deploymentId: "flood", source: "runtime", stream: "stdout", message: "after" });
+      const page = await limited.page({ deploymentIds: ["flood"], sources: ["runtime", "system"], limit: 1000 });
+      const kept = page.entries.filter((e) => e.source === "runtime");
+      expect(kept.filter((e) => !e.message.includes("dropped")).length).toBe(81); // the burst (8 × 10,000 bytes) in 1,000-byte lines, then "after"
+      expect(kept.at(-1)?.message).toBe("after");
+      expect(page.entries.some((e) => e.source === "runtime" && /920 lines .* were dropped/.test(e.message))).toBe(
+        true,
+      );
+      const other = await limited.page({ deploymentIds: ["other"], sources: ["runtime"], limit: 10 });
+      expect(other.entries.map((e) => e.message)).toEqual(["still heard"]);
+    } finally {
+      await limited.close();
+    }
+  });
+});

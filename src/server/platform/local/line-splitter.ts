@@ -19,18 +19,21 @@ export function createLineSplitter(onLine: (line: string) => void): LineSplitter
     if (text.length === 0) onLine("");
   }
 
+  // Only the new text is searched, and what waits for its newline never exceeds MAX_LINE:
+  // a process printing without newlines costs linear time and bounded memory.
   function take(text: string): void {
-    pending += text;
     let start = 0;
-    let newline = pending.indexOf("\n");
+    let newline = text.indexOf("\n");
     while (newline !== -1) {
-      const end = newline > start && pending[newline - 1] === "\r" ? newline - 1 : newline;
-      emit(pending.slice(start, end));
+      let line = pending + text.slice(start, newline);
+      pending = "";
+      if (line.endsWith("\r")) line = line.slice(0, -1);
+      emit(line);
       start = newline + 1;
-      newline = pending.indexOf("\n", start);
+      newline = text.indexOf("\n", start);
     }
-    if (start > 0) pending = pending.slice(start);
-    if (pending.length > MAX_LINE) {
+    pending += text.slice(start);
+    while (pending.length > MAX_LINE) {
       emit(pending.slice(0, MAX_LINE));
       pending = pending.slice(MAX_LINE);
     }

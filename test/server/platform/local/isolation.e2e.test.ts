@@ -194,6 +194,25 @@ describe("a build whose output is made to hang or flood the server", () => {
       expect(index.text).toContain("built");
       for (const p of ["/p1", "/l1"]) expect((await fetchSiteUrl(d.url as string, p)).status).toBe(404);
 
+      // 100 MB of output without a newline: cut into bounded lines, most dropped past the
+      // deployment's output rate (and said so), the server answering all along.
+      await writeFile(
+        path.join(dir, "deco-hosting.json"),
+        JSON.stringify({
+          build: "mkdir -p dist && echo ok > dist/index.html && head -c 100000000 /dev/zero | tr '\\0' A; echo",
+          output: "dist",
+        }),
+      );
+      const flood = await deployDirectory(owner, { dir, siteName: "fifo" });
+      while (!["ready", "error"].includes((await owner.getDeployment({ deploymentId: flood.deployment.id })).state)) {
+        expect((await owner.listSites()).sites.length).toBeGreaterThan(0);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect((await owner.getDeployment({ deploymentId: flood.deployment.id })).state).toBe("ready");
+      const floodLog = (await owner.getBuildLogs({ deploymentId: flood.deployment.id, limit: 1000 })).entries;
+      expect(floodLog.every((e) => e.message.length <= 16 * 1024 + 10)).toBe(true);
+      expect(floodLog.some((e) => /lines \(\d+ bytes\) of output were dropped/.test(e.message))).toBe(true);
+
       // An ignore file linked to /dev/zero is never read (it would never end): the link is refused.
       await writeFile(
         path.join(dir, "deco-hosting.json"),

@@ -33,3 +33,16 @@ describe("line splitter", () => {
     expect(split([])).toEqual([]);
   });
 });
+
+describe("line splitter under a flood", () => {
+  it("keeps no more than one piece waiting for a newline, however long the line", () => {
+    const lines: string[] = [];
+    const splitter = createLineSplitter((line) => lines.push(line));
+    const chunk = Buffer.from("A".repeat(65_536));
+    for (let i = 0; i < 64; i++) splitter.push(chunk); // 4 MiB, no newline
+    expect(lines.length).toBe((64 * 65_536) / (16 * 1024) - 1); // all but the last piece are out
+    splitter.flush();
+    expect(lines.every((l) => l.length === 16 * 1024)).toBe(true);
+    expect(lines.reduce((n, l) => n + l.length, 0)).toBe(64 * 65_536);
+  });
+});
