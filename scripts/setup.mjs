@@ -23,7 +23,8 @@ if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtime
 const missing = [
   ["bwrap", "bubblewrap"],
   ["slirp4netns", "slirp4netns"],
-].filter(([bin]) => !onPath(bin));
+  ["nft", "nftables"],
+].filter(([bin]) => !onPath(bin) && !existsSync(`/usr/sbin/${bin}`));
 if (missing.length > 0) {
   const packages = missing.map(([, pkg]) => pkg).join(" ");
   if (process.getuid?.() === 0 && onPath("apt-get")) {

@@ -8,6 +8,7 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
 import { lchown, mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
+import { networkInterfaces } from "node:os";
 import path from "node:path";
 import { HostingError } from "../../../api/errors.js";
 import { isAlive } from "../../../api/node/process-alive.js";
@@ -157,7 +158,10 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const seccomp = seccompProgram();
   const root = ownUid === 0;
   const bwrap = opts.disabled ? null : findOnPath("bwrap");
-  const slirp = opts.disabled ? null : findOnPath("slirp4netns");
+  // Unprivileged, bwrap nests the sandbox's user namespace inside the one that owns its
+  // network namespace, which slirp4netns cannot enter: builds then share the host's network.
+  const slirp = opts.disabled || ownUid !== 0 ? null : findOnPath("slirp4netns");
+  const nft = opts.disabled ? null : (findOnPath("nft") ?? (existsSync("/usr/sbin/nft") ? "/usr/sbin/nft" : null));
   const unavailable = opts.disabled || !bwrap ? null : await probe(bwrap, root);
   const sandboxed = !opts.disabled && bwrap !== null && unavailable === null;
   const cgroups = await detectCgroups();
@@ -178,7 +182,9 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
           "ipc",
           "uts",
           "network (apps)",
-          ...(slirp ? ["network (builds, outbound only, through slirp4netns)"] : []),
+          ...(slirp
+            ? [`network (builds, outbound through slirp4netns${nft ? ", private addresses filtered" : ""})`]
+            : []),
           ...(root ? [] : ["user"]),
         ]
       : [],
@@ -296,6 +302,8 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
       // where it waits for its network.
       stdio: sandboxed ? [...stdio.slice(0, 3), "pipe", "pipe", "pipe"] : stdio.slice(0, 3),
     });
+    // The sandbox may end before it read or wrote these: a reset pipe is no server error.
+    for (const fd of (child.stdio as unknown[]).slice(3)) (fd as NodeJS.EventEmitter | null)?.on("error", () => {});
     if (sandboxed && seccomp) (child.stdio[4] as NodeJS.WritableStream | null)?.end(seccomp);
     const pid = sandboxed ? sandboxPid(child) : Promise.resolve(child.pid ?? 0);
     pid.catch(() => {});
@@ -303,7 +311,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     if (sandboxed && networkOf(spec) === "outbound" && slirp) {
       pid.then(
         (sandbox) => {
-          network = startOutbound(slirp, sandbox, root, child);
+          network = startOutbound(slirp, nft, sandbox, root, child);
         },
         () => {},
       );
@@ -350,15 +358,45 @@ interface SandboxEtc {
  * services), and nothing outside can connect in. The sandbox's command starts once it is up;
  * if it cannot be set up, the sandbox is ended.
  */
-function startOutbound(slirp: string, pid: number, root: boolean, sandbox: ChildProcess): ChildProcess {
+function startOutbound(
+  slirp: string,
+  nft: string | null,
+  pid: number,
+  root: boolean,
+  sandbox: ChildProcess,
+): ChildProcess {
   const args = ["--configure", "--mtu=65520", "--disable-host-loopback", "--ready-fd=3"];
-  if (!root) args.push(`--userns-path=/proc/${pid}/ns/user`);
   const net = spawn(slirp, [...args, String(pid), "tap0"], { stdio: ["ignore", "ignore", "ignore", "pipe"] });
+  (net.stdio[3] as NodeJS.EventEmitter | null)?.on("error", () => {});
   const release = (sandbox.stdio as unknown[])[5] as NodeJS.WritableStream | null | undefined;
   let ready = false;
   (net.stdio[3] as NodeJS.ReadableStream | null)?.once("data", () => {
-    ready = true;
-    release?.end("1");
+    if (!nft) {
+      ready = true;
+      release?.end("1");
+      return;
+    }
+    // The egress filter goes into the sandbox's own network namespace, where its code has
+    // no capability to change it: no private, link-local or this machine's own addresses.
+    const join = root ? ["--net"] : ["--user", "--net", "--preserve-credentials"];
+    const filter = spawn("nsenter", ["--target", String(pid), ...join, "--", nft, "-f", "-"], {
+      stdio: ["pipe", "ignore", "pipe"],
+    });
+    filter.stdin?.on("error", () => {});
+    let why = "";
+    filter.stderr?.on("data", (c: Buffer) => {
+      why += c.toString();
+    });
+    filter.stdin?.end(egressRules());
+    filter.once("error", () => killGroup(sandbox.pid, "SIGKILL"));
+    filter.once("exit", (code) => {
+      if (code !== 0) {
+        process.stderr.write(`deco-hosting: could not filter a build's egress (${why.trim() || `exit ${code}`})\n`);
+        return killGroup(sandbox.pid, "SIGKILL");
+      }
+      ready = true;
+      release?.end("1");
+    });
   });
   const fail = () => {
     if (!ready) killGroup(sandbox.pid, "SIGKILL");
@@ -367,6 +405,41 @@ function startOutbound(slirp: string, pid: number, root: boolean, sandbox: Child
   net.once("exit", fail);
   return net;
 }
+
+/** nftables rules for a build's network namespace (see startOutbound). */
+function egressRules(): string {
+  const own = Object.values(networkInterfaces())
+    .flat()
+    .filter((a): a is NonNullable<typeof a> => a !== undefined)
+    .filter((a) => !a.internal);
+  const v4 = [...PRIVATE_V4, ...own.filter((a) => a.family === "IPv4").map((a) => a.address)];
+  const v6 = [...PRIVATE_V6, ...own.filter((a) => a.family === "IPv6").map((a) => a.address.split("%")[0])];
+  return `table inet deco_hosting_egress {
+  chain out {
+    type filter hook output priority 0; policy accept;
+    oifname "lo" accept
+    ip daddr ${SLIRP_DNS} meta l4proto { tcp, udp } th dport 53 accept
+    ip daddr { ${v4.join(", ")} } reject
+    ip6 daddr { ${v6.join(", ")} } reject
+  }
+}
+`;
+}
+
+const PRIVATE_V4 = [
+  "0.0.0.0/8",
+  "10.0.0.0/8",
+  "100.64.0.0/10",
+  "127.0.0.0/8",
+  "169.254.0.0/16",
+  "172.16.0.0/12",
+  "192.0.0.0/24",
+  "192.168.0.0/16",
+  "198.18.0.0/15",
+  "224.0.0.0/4",
+  "240.0.0.0/4",
+];
+const PRIVATE_V6 = ["::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8"];
 
 /** Reads bwrap's info document from fd 3: {"child-pid": N}, once the sandbox exists. */
 function sandboxPid(child: ChildProcess): Promise<number> {

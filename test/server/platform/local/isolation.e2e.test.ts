@@ -121,6 +121,11 @@ describe("a collaborator's build and app, sandboxed", () => {
     // With slirp4netns the build has a network of its own (tap0) that reaches no local port.
     expect(fromBuild.map((a) => a.name)).toContain("reach the API on a loopback port from the build");
     expect(buildLines.find((l) => l.startsWith("NET "))).toMatch(/tap0/);
+    // Refused by the egress filter in its namespace (a timeout would mean no filter).
+    expect(fromBuild.find((a) => a.name === "reach a private address from the build")).toMatchObject({
+      ok: false,
+      detail: "ECONNREFUSED",
+    });
     // The build's setsid process ended with the build's sandbox.
     expect(await processesRunning(`${marker}-build`)).toEqual([]);
 
