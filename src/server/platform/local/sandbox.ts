@@ -311,7 +311,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     if (sandboxed && networkOf(spec) === "outbound" && slirp) {
       pid.then(
         (sandbox) => {
-          network = startOutbound(slirp, nft, sandbox, root, child);
+          network = startOutbound(slirp, nft, sandbox, root, child, spec.env.DECO_HOSTING_DEPLOYMENT_ID);
         },
         () => {},
       );
@@ -364,10 +364,20 @@ function startOutbound(
   pid: number,
   root: boolean,
   sandbox: ChildProcess,
+  deploymentId: string | undefined,
 ): ChildProcess {
-  const args = ["--configure", "--mtu=65520", "--disable-host-loopback", "--ready-fd=3"];
-  const net = spawn(slirp, [...args, String(pid), "tap0"], { stdio: ["ignore", "ignore", "ignore", "pipe"] });
-  (net.stdio[3] as NodeJS.EventEmitter | null)?.on("error", () => {});
+  // fd 4 is held open by the server: when the server goes, however it goes, slirp4netns goes too.
+  const args = ["--configure", "--mtu=65520", "--disable-host-loopback", "--ready-fd=3", "--exit-fd=4"];
+  // Marked with its deployment, like every other process of it (tests find them so).
+  const env = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    ...(deploymentId ? { DECO_HOSTING_DEPLOYMENT_ID: deploymentId } : {}),
+  };
+  const net = spawn(slirp, [...args, String(pid), "tap0"], {
+    env,
+    stdio: ["ignore", "ignore", "ignore", "pipe", "pipe"],
+  });
+  for (const fd of (net.stdio as unknown[]).slice(3)) (fd as NodeJS.EventEmitter | null)?.on("error", () => {});
   const release = (sandbox.stdio as unknown[])[5] as NodeJS.WritableStream | null | undefined;
   let ready = false;
   (net.stdio[3] as NodeJS.ReadableStream | null)?.once("data", () => {

@@ -290,7 +290,7 @@ describe("a server on a machine without bubblewrap", () => {
 });
 
 describe("a server that is killed", () => {
-  it("takes its sandboxed apps with it (SIGKILL, no shutdown of its own)", async () => {
+  it("takes its sandboxed apps and builds, and their networks, with it (SIGKILL, no shutdown of its own)", async () => {
     const { env, home } = await isolatedEnv();
     const dataDir = path.join(home, "data-killed");
     const tokenFile = path.join(home, "token");
@@ -322,13 +322,26 @@ describe("a server that is killed", () => {
       });
       expect(await waitFinished(owner, deployment.id)).toMatchObject({ state: "ready", sandboxed: true });
       expect((await processesOfDeployment(deployment.id)).length).toBeGreaterThan(0);
+      // And a build in progress, with its network (slirp4netns, a process of the server's).
+      const slow = path.join(home, "slow");
+      await cp(path.join(root, "examples", "static-site"), slow, { recursive: true });
+      await writeFile(path.join(slow, "deco-hosting.json"), JSON.stringify({ build: "echo building; sleep 60" }));
+      const building = (await deployDirectory(owner, { dir: slow, siteName: "orphan" })).deployment.id;
+      for (let i = 0; i < 200; i++) {
+        const log = (await owner.getBuildLogs({ deploymentId: building })).entries.map((e) => e.message);
+        if (log.includes("building")) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect((await processesOfDeployment(building)).length).toBeGreaterThan(0);
 
       server.kill("SIGKILL");
       await server;
-      for (let i = 0; i < 100 && (await processesOfDeployment(deployment.id)).length > 0; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      expect(await processesOfDeployment(deployment.id)).toEqual([]);
+      const left = async () => [
+        ...(await processesOfDeployment(deployment.id)),
+        ...(await processesOfDeployment(building)),
+      ];
+      for (let i = 0; i < 100 && (await left()).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await left()).toEqual([]);
     } finally {
       server.kill("SIGKILL");
       await server;
