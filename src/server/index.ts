@@ -6,13 +6,13 @@ import { dirname } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
 import { HostingError } from "../api/errors.js";
 import type { ServerContext } from "./context.js";
-import { secureDataDir } from "./data-dir.js";
+import { lockDataDir, secureDataDir } from "./data-dir.js";
 import { type DeployOptions, type DeployServices, startDeployServices } from "./deploy/services.js";
 import { bootstrapOwner, DEFAULT_OWNER_EMAIL, ensureLocalToken } from "./first-run.js";
 import { createApp } from "./http/app.js";
 import { isDiskFull } from "./http/errors.js";
 import type { Isolation } from "./platform/local/sandbox.js";
-import { openDatabase } from "./store/db.js";
+import { type Db, openDatabase } from "./store/db.js";
 
 export interface StartServerOptions extends DeployOptions {
   dataDir: string;
@@ -82,12 +82,20 @@ async function startServerOn(opts: StartServerOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const host = opts.host ?? "127.0.0.1";
   secureDataDir(opts.dataDir);
-  const db = await openDatabase(opts.dataDir);
+  const unlock = lockDataDir(opts.dataDir);
+  let db: Db;
+  try {
+    db = await openDatabase(opts.dataDir);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   let deploy: DeployServices;
   try {
     deploy = await startDeployServices(db, opts.dataDir, opts);
   } catch (err) {
     await db.destroy();
+    unlock();
     throw err;
   }
   const context: ServerContext = {
@@ -114,6 +122,7 @@ async function startServerOn(opts: StartServerOptions): Promise<RunningServer> {
   } catch (err) {
     await deploy.close();
     await db.destroy();
+    unlock();
     throw err;
   }
   const port = (http.address() as AddressInfo).port;
@@ -146,6 +155,7 @@ async function startServerOn(opts: StartServerOptions): Promise<RunningServer> {
     await stop(http);
     await deploy.close();
     await db.destroy();
+    unlock();
     throw err;
   }
 
@@ -164,6 +174,7 @@ async function startServerOn(opts: StartServerOptions): Promise<RunningServer> {
         await deploy.close();
         await db.destroy();
         if (opts.stateFile) rmSync(opts.stateFile, { force: true });
+        unlock();
       })();
       return closing;
     },

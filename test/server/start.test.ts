@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,6 +15,30 @@ describe("server start", () => {
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it("locks its data dir: a second server on it fails, saying which pid has it, and changes nothing of the first", async () => {
+    const dataDir = join(dir, "locked");
+    const stateFile = join(dir, "locked-state.json");
+    const first = await startServer({ dataDir, port: 0, stateFile, log: () => {} });
+    try {
+      const stateBefore = await readFile(stateFile, "utf8");
+      const second = await startServer({ dataDir, port: 0, stateFile, log: () => {} }).catch((e) => e);
+      expect(second).toMatchObject({
+        code: "conflict",
+        message: expect.stringContaining(`in use by pid ${process.pid}`),
+        hint: expect.stringContaining("--data-dir"),
+      });
+      expect(await readFile(stateFile, "utf8")).toBe(stateBefore);
+      expect((await fetch(`${first.url}/healthz`)).status).toBe(200);
+    } finally {
+      await first.close();
+    }
+    // A lock whose server is gone (here: a pid that is not running) is taken over.
+    await writeFile(join(dataDir, "server.pid"), "999999 1");
+    const again = await startServer({ dataDir, port: 0, log: () => {} });
+    await again.close();
+    expect(existsSync(join(dataDir, "server.pid"))).toBe(false);
   });
 
   it("keeps its data dir 0700 and the files it writes there 0600, even in a directory that was open", async () => {
