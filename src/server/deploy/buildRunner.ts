@@ -3,6 +3,7 @@
 // scoped environment, and every line of stdout and stderr handed to the caller as it comes.
 import { createLineSplitter } from "../platform/local/line-splitter.js";
 import { killGroup, type Sandbox, type SandboxSpec } from "../platform/local/sandbox.js";
+import { stripAnsi } from "./ansi.js";
 
 export interface BuildStep {
   command: string;
@@ -26,6 +27,13 @@ export class BuildStepError extends Error {
 }
 
 const KILL_GRACE_MS = 3000;
+// The last lines a failed step printed go into its error, where the reason is read first.
+const TAIL_LINES = 5;
+
+function quoteTail(tail: readonly string[]): string {
+  const lines = tail.filter((l) => l.trim() !== "");
+  return lines.length === 0 ? "" : `; it printed last:\n${lines.join("\n")}`;
+}
 
 export async function runBuildStep(step: BuildStep): Promise<void> {
   if (step.signal.aborted) throw new BuildStepError("canceled", true);
@@ -34,6 +42,7 @@ export async function runBuildStep(step: BuildStep): Promise<void> {
     .catch((error: Error) => {
       throw new BuildStepError(error.message);
     });
+  const tail: string[] = [];
   return new Promise<void>((resolve, reject) => {
     let stopping: "timeout" | "canceled" | null = null;
     const stop = (why: "timeout" | "canceled") => {
@@ -55,7 +64,11 @@ export async function runBuildStep(step: BuildStep): Promise<void> {
           new Promise<void>((done) => {
             const stream = child[name];
             if (!stream) return done();
-            const splitter = createLineSplitter((line) => step.onLine(name, line));
+            const splitter = createLineSplitter((line) => {
+              tail.push(stripAnsi(line).slice(0, 300));
+              if (tail.length > TAIL_LINES) tail.shift();
+              step.onLine(name, line);
+            });
             stream.on("data", (chunk: Buffer) => splitter.push(chunk));
             stream.on("end", () => splitter.flush());
             stream.on("close", done);
@@ -80,7 +93,7 @@ export async function runBuildStep(step: BuildStep): Promise<void> {
         else
           reject(
             new BuildStepError(
-              `\`${step.command}\` ${code === null ? `was killed by ${sig}` : `exited with code ${code}`}`,
+              `\`${step.command}\` ${code === null ? `was killed by ${sig}` : `exited with code ${code}`}${quoteTail(tail)}`,
             ),
           );
       });

@@ -7,7 +7,7 @@ import { chmod, copyFile, mkdir, realpath, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { HostingError } from "../../api/errors.js";
-import { buildManifest, IGNORE_FILE } from "../../api/node/manifest.js";
+import { buildManifest } from "../../api/node/manifest.js";
 import { openRegular } from "../../api/node/regular-file.js";
 import { type DeploymentState, SITE_CONFIG_FILE } from "../../api/schemas.js";
 import { isDiskFull } from "../http/errors.js";
@@ -15,6 +15,7 @@ import type { Bind, Sandbox, SandboxSpec } from "../platform/local/sandbox.js";
 import type { SecretBox } from "../secrets/box.js";
 import { siteRunUid } from "../sites.js";
 import type { Db } from "../store/db.js";
+import { stripAnsi } from "./ansi.js";
 import type { BlobStore } from "./blobStore.js";
 import { BuildStepError, runBuildStep } from "./buildRunner.js";
 import {
@@ -28,6 +29,7 @@ import { DEFAULT_TEAM_QUOTA_BYTES, ownBlobs, requireStorage } from "./garbage.js
 import { checkGitHost, scrub, splitGitUrl, withCredentials } from "./git-url.js";
 import type { LogStore } from "./logStore.js";
 import { forgetPid, killRecorded, recordPid } from "./pidFiles.js";
+import { checkBuiltOutput, neverServed } from "./served-files.js";
 import { findOutputDir, type ResolvedSiteConfig, resolveSiteConfig } from "./siteConfig.js";
 
 /** What the pipeline needs from the runtime that serves ready deployments. */
@@ -188,7 +190,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
           spec: { ...spec(command === cfg.install ? "install" : "build"), env },
           timeoutMs: buildTimeoutMs,
           signal,
-          onLine: (stream, message) => logs.append({ deploymentId: id, source: "build", stream, message }),
+          onLine: (stream, message) =>
+            logs.append({ deploymentId: id, source: "build", stream, message: stripAnsi(message) }),
           onSpawn: (pid) => void recordPid(runDir, `build-${id}`, pid),
         });
         await forgetPid(runDir, `build-${id}`);
@@ -337,7 +340,6 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   async function recordStaticOutput(row: DeploymentRow, work: string, cfg: ResolvedSiteConfig): Promise<number> {
     const out = await findOutputDir(work, cfg);
     await requireInside(work, out);
-    const own = new Set([SITE_CONFIG_FILE, IGNORE_FILE]);
     let files: Array<{ path: string; sha256: string; size: number; mode: number }>;
     const uploaded = (JSON.parse(row.source_json) as DeploymentSourceInfo).type === "upload";
     if (uploaded && out === "." && !cfg.build && !cfg.install) {
@@ -348,6 +350,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
         .execute();
     } else {
       const manifest = await buildManifest(path.join(work, out));
+      checkBuiltOutput(manifest.files, cfg, out);
       const { team_id: teamId } = await db
         .selectFrom("sites")
         .select("team_id")
@@ -368,7 +371,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       files = manifest.files.map((f) => ({ path: f.path, sha256: f.sha256, size: f.size, mode: f.mode ?? 0o644 }));
       await ownBlobs(db, teamId, files);
     }
-    files = files.filter((f) => !own.has(f.path));
+    files = files.filter((f) => !neverServed(f.path));
     await db.transaction().execute(async (tx) => {
       await tx.deleteFrom("deployment_outputs").where("deployment_id", "=", row.id).execute();
       for (let i = 0; i < files.length; i += 200) {
