@@ -1,7 +1,7 @@
 // Runs one build step (install or build command) in a deployment's work dir, in the sandbox:
 // its own process group (and pid namespace) so a timeout or a cancel stops the whole tree, a
 // scoped environment, and every line of stdout and stderr handed to the caller as it comes.
-import { createLineSplitter } from "../platform/local/line-splitter.js";
+import { createLineSplitter, quoteTail } from "../platform/local/line-splitter.js";
 import { killGroup, type Sandbox, type SandboxSpec } from "../platform/local/sandbox.js";
 import { stripAnsi } from "./ansi.js";
 
@@ -29,11 +29,6 @@ export class BuildStepError extends Error {
 const KILL_GRACE_MS = 3000;
 // The last lines a failed step printed go into its error, where the reason is read first.
 const TAIL_LINES = 5;
-
-function quoteTail(tail: readonly string[]): string {
-  const lines = tail.filter((l) => l.trim() !== "");
-  return lines.length === 0 ? "" : `; it printed last:\n${lines.join("\n")}`;
-}
 
 export async function runBuildStep(step: BuildStep): Promise<void> {
   if (step.signal.aborted) throw new BuildStepError("canceled", true);

@@ -103,6 +103,6 @@ describe("build logs", () => {
       "deco-hosting.json": JSON.stringify({ build: "echo first-clue; echo the-real-reason >&2; exit 2" }),
     });
     expect(failed.state).toBe("error");
-    expect(failed.reason).toMatch(/exited with code 2; it printed last:\nfirst-clue\nthe-real-reason/);
+    expect(failed.reason).toMatch(/exited with code 2; last output:\nfirst-clue\nthe-real-reason/);
   });
 });

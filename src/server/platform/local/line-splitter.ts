@@ -9,6 +9,12 @@ export interface LineSplitter {
   flush(): void;
 }
 
+/** The last lines a process printed, to quote in the error that says it failed. */
+export function quoteTail(tail: readonly string[]): string {
+  const lines = tail.filter((l) => l.trim() !== "");
+  return lines.length === 0 ? "" : `; last output:\n${lines.join("\n")}`;
+}
+
 /** Turns a byte stream into UTF-8 lines without their `\n` / `\r\n`. */
 export function createLineSplitter(onLine: (line: string) => void): LineSplitter {
   const decoder = new StringDecoder("utf8");

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import type { Socket } from "node:net";
 import { DEFAULT_RESTART_POLICY, type RestartPolicy, restartDelay } from "./backoff.js";
 import { waitHealthy } from "./health.js";
-import { createLineSplitter } from "./line-splitter.js";
+import { createLineSplitter, quoteTail } from "./line-splitter.js";
 import { connectTcp, freePort } from "./ports.js";
 import { killGroup } from "./sandbox.js";
 
@@ -340,8 +340,4 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 function describeExit(exit: Exit): string {
   if (exit.signal) return `signal ${exit.signal}`;
   return exit.code === null ? "could not start" : `code ${exit.code}`;
-}
-
-function quoteTail(tail: readonly string[]): string {
-  return tail.length === 0 ? "" : `; last output:\n${tail.join("\n")}`;
 }
