@@ -30,7 +30,7 @@ import { checkGitHost, scrub, splitGitUrl, withCredentials } from "./git-url.js"
 import type { LogStore } from "./logStore.js";
 import { forgetPid, killRecorded, recordPid } from "./pidFiles.js";
 import { checkBuiltOutput, neverServed } from "./served-files.js";
-import { findOutputDir, type ResolvedSiteConfig, resolveSiteConfig } from "./siteConfig.js";
+import { findOutputDir, NPM_CI, NPM_INSTALL, type ResolvedSiteConfig, resolveSiteConfig } from "./siteConfig.js";
 
 /** What the pipeline needs from the runtime that serves ready deployments. */
 export interface PipelineRuntime {
@@ -126,8 +126,10 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       const uid = await siteRunUid(db, row.site_id);
       const home = `${work}.home`; // beside the work dir, so the build's caches are never served
       const cache = path.join(dataDir, "cache", row.site_id); // one site's packages, never another's
+      let steps = 0;
       const spec = (name: string): Omit<SandboxSpec, "argv" | "env"> => ({
-        name: `${name}-${id}`,
+        // Each step a cgroup of its own: the last one's may still be being removed.
+        name: `${name}-${id}-${++steps}`,
         uid,
         root: work,
         writable: true,
@@ -181,21 +183,36 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       system(id, `Config from ${cfg.source}: ${describeConfig(cfg)}`);
       if (!servedAsUploaded) await tenantCodeRuns();
       const env = await buildEnvironment(row);
-      for (const command of [cfg.install, cfg.build]) {
-        if (!command) continue;
+      const step = (command: string, name: "install" | "build") => {
         system(id, `$ ${command}`);
-        await runBuildStep({
+        return runBuildStep({
           command,
           sandbox,
-          spec: { ...spec(command === cfg.install ? "install" : "build"), env },
+          spec: { ...spec(name), env },
           timeoutMs: buildTimeoutMs,
           signal,
           onLine: (stream, message) =>
             logs.append({ deploymentId: id, source: "build", stream, message: stripAnsi(message) }),
           onSpawn: (pid) => void recordPid(runDir, `build-${id}`, pid),
         });
-        await forgetPid(runDir, `build-${id}`);
+      };
+      if (cfg.install) {
+        try {
+          await step(cfg.install, "install");
+        } catch (err) {
+          // A lockfile npm finds out of date with package.json makes `npm ci` fail at once;
+          // npm install still gives the site its dependencies.
+          if (cfg.install !== NPM_CI || (err instanceof BuildStepError && err.canceled) || signal.aborted) throw err;
+          system(
+            id,
+            "Warning: npm ci refused the lockfile (out of sync with package.json?); running npm install instead",
+            "stderr",
+          );
+          await step(NPM_INSTALL, "install");
+        }
       }
+      if (cfg.build) await step(cfg.build, "build");
+      await forgetPid(runDir, `build-${id}`);
       if (signal.aborted) throw new BuildStepError("canceled", true);
 
       const kind = cfg.start ? "server" : "static";

@@ -60,12 +60,14 @@ async function readJson(file: string): Promise<unknown | undefined> {
   }
 }
 
+/** The install of a project with a lockfile; when npm refuses the lockfile, npm install follows. */
+export const NPM_CI = "npm ci --no-audit --no-fund";
+export const NPM_INSTALL = "npm install --no-audit --no-fund";
+
 async function defaultInstall(dir: string, pkg: { dependencies?: object; devDependencies?: object }) {
   const deps = Object.keys(pkg.dependencies ?? {}).length + Object.keys(pkg.devDependencies ?? {}).length;
   if (deps === 0) return null;
-  return (await exists(path.join(dir, "package-lock.json")))
-    ? "npm ci --no-audit --no-fund"
-    : "npm install --no-audit --no-fund";
+  return (await exists(path.join(dir, "package-lock.json"))) ? NPM_CI : NPM_INSTALL;
 }
 
 export async function resolveSiteConfig(dir: string): Promise<ResolvedSiteConfig> {

@@ -106,3 +106,30 @@ describe("build logs", () => {
     expect(failed.reason).toMatch(/exited with code 2; last output:\nfirst-clue\nthe-real-reason/);
   });
 });
+
+describe("installing", () => {
+  it("falls back to npm install, with a warning, when npm ci refuses an out-of-date lockfile", async () => {
+    const d = await deploy({
+      "package.json": JSON.stringify({
+        name: "stale-lock",
+        dependencies: { "local-dep": "file:./local-dep" },
+        scripts: { build: "mkdir -p dist && node -e \"process.stdout.write(require('local-dep'))\" > dist/index.html" },
+      }),
+      // A lockfile that does not know the dependency: npm ci refuses it.
+      "package-lock.json": JSON.stringify({
+        name: "stale-lock",
+        lockfileVersion: 3,
+        requires: true,
+        packages: { "": { name: "stale-lock" } },
+      }),
+      "local-dep/package.json": JSON.stringify({ name: "local-dep", version: "1.0.0", main: "index.js" }),
+      "local-dep/index.js": 'module.exports = "from the dependency";',
+    });
+    expect(d).toMatchObject({ state: "ready", reason: null });
+    const lines = (await client.getBuildLogs({ deploymentId: d.id })).entries.map((e) => e.message);
+    expect(lines).toContain("$ npm ci --no-audit --no-fund");
+    expect(lines.some((l) => l.startsWith("Warning: npm ci refused the lockfile"))).toBe(true);
+    expect(lines).toContain("$ npm install --no-audit --no-fund");
+    expect((await fetchSiteUrl(d.url as string, "/")).text).toBe("from the dependency");
+  });
+});

@@ -5,7 +5,7 @@
 // attempt must fail, and no secret may show in any log or response. The same attacker on a
 // --no-sandbox server does read the token, so the attempts are real.
 import { randomBytes } from "node:crypto";
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -346,6 +346,29 @@ describe("a server that is killed", () => {
       server.kill("SIGKILL");
       await server;
       await rm(home, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("an app that ignores $PORT", () => {
+  it("is reached on the one port it listens on in its own namespace", async () => {
+    const server = await startTestServer();
+    try {
+      const owner = clientFor(server.url, server.ownerToken);
+      await owner.createSite({ name: "stubborn" });
+      const dir = path.join(work, "stubborn");
+      await mkdir(dir, { recursive: true });
+      await writeFile(
+        path.join(dir, "server.mjs"),
+        'import http from "node:http";\nhttp.createServer((q, r) => r.end("on 3000")).listen(3000, "127.0.0.1");\n',
+      );
+      await writeFile(path.join(dir, "deco-hosting.json"), JSON.stringify({ start: "node server.mjs" }));
+      const { deployment } = await deployDirectory(owner, { dir, siteName: "stubborn" });
+      const d = await waitFinished(owner, deployment.id);
+      expect(d).toMatchObject({ state: "ready" });
+      expect((await fetchSiteUrl(d.url as string, "/")).text).toBe("on 3000");
+    } finally {
+      await server.close();
     }
   });
 });
