@@ -26,6 +26,17 @@ export interface ServerOptions {
   localTokenFile?: string;
   /** commander's name for --no-sandbox: false when it was passed. */
   sandbox?: boolean;
+  sitesDomain?: string;
+  edgeHost?: string;
+}
+
+function domain(value: string): string {
+  const d = value.toLowerCase().replace(/\.$/, "");
+  const label = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
+  if (d.length > 253 || !new RegExp(`^(${label}\\.)*${label}$`).test(d)) {
+    throw new InvalidArgumentError("expected a domain name such as sites.example.com");
+  }
+  return d;
 }
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -36,6 +47,12 @@ export function register(program: Command, ctx: CommandContext): void {
     .option("--port <port>", "port to listen on; 0 for any free port (default 4700)", port)
     .option("--edge-port <port>", "port where sites are served as <site>.localhost; 0 for any (default 4701)", port)
     .option("--host <host>", "address to listen on (default 127.0.0.1)")
+    .option(
+      "--sites-domain <domain>",
+      "serve sites at <site>.<domain> (a wildcard DNS record points there; default localhost)",
+      domain,
+    )
+    .option("--edge-host <addr>", "address the sites' edge listens on (default 127.0.0.1)")
     .option("--public-url <url>", "URL people reach this server at, for links")
     .option("--owner-email <email>", "email of the owner created on first start")
     .option("--state-file <file>", "where to write {pid,url,port} while running (default <data-dir>/server.json)")
@@ -109,6 +126,8 @@ export async function runServer(opts: ServerOptions, { out, env, onInterrupt }: 
       // default asks for it (auth/local-server.ts).
       ...(opts.localTokenFile ? { localTokenFile: opts.localTokenFile } : {}),
       noSandbox: opts.sandbox === false,
+      ...(opts.sitesDomain ? { baseDomain: opts.sitesDomain } : {}),
+      ...(opts.edgeHost ? { edgeHost: opts.edgeHost } : {}),
       log: (line) => process.stderr.write(`${line}\n`),
     });
   } catch (err) {
@@ -140,7 +159,7 @@ export async function runServer(opts: ServerOptions, { out, env, onInterrupt }: 
       isolation: running.isolation,
     },
     (r) =>
-      `deco-hosting server listening on ${out.style("cyan", r.url)}; sites at http://<site>.localhost:${r.edgePort} (data in ${r.dataDir}); ${describeIsolation(r.isolation)}; Ctrl-C stops it`,
+      `deco-hosting server listening on ${out.style("cyan", r.url)}; sites at http://<site>.${opts.sitesDomain ?? "localhost"}:${r.edgePort} (data in ${r.dataDir}); ${describeIsolation(r.isolation)}; Ctrl-C stops it`,
   );
   if (running.isolation.unavailable) out.note(`Warning: ${running.isolation.unavailable}`);
   await closed;

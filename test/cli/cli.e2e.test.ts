@@ -5,6 +5,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bin, cli, ensureBuilt, isolatedEnv, json, root } from "../helpers/cli.js";
 import { decide, openSignInLink } from "../helpers/device-sign-in.js";
+import { fetchSiteUrl } from "../helpers/fetch-edge.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
 beforeAll(ensureBuilt);
@@ -311,6 +312,61 @@ describe("a foreground server", () => {
       expect(started.isolation).toMatchObject({ sandbox: "bubblewrap", unavailable: null });
       expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
       await expect(stat(join(dataDir, "local-token"))).rejects.toMatchObject({ code: "ENOENT" });
+    } finally {
+      child.kill("SIGTERM");
+      await child;
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a shared server on its own domain", () => {
+  it("serves sites at <site>.<domain> and prints those URLs; a bad domain is a usage error", async () => {
+    const { env, home } = await isolatedEnv();
+    const bad = await cli(env, ["server", "--sites-domain", "not_a_domain", "--json"]);
+    expect(bad.exitCode).toBe(2);
+    expect(json(bad.stdout).error).toMatchObject({ code: "invalid_input" });
+    const dataDir = join(home, "team");
+    const tokenFile = join(home, "token");
+    const args = ["server", "--data-dir", dataDir, "--port", "0", "--edge-port", "0", "--local-token-file", tokenFile];
+    const child = execa("node", [bin, ...args, "--sites-domain", "Sites.Example.Test", "--json"], {
+      env,
+      extendEnv: false,
+      reject: false,
+      stdin: "ignore",
+    });
+    try {
+      const started = await new Promise<{ url: string; edgePort: number }>((resolve, reject) => {
+        let out = "";
+        child.stdout?.on("data", (c: Buffer) => {
+          out += c.toString();
+          try {
+            resolve(JSON.parse(out));
+          } catch {}
+        });
+        child.once("exit", () => reject(new Error(`server exited: ${out}`)));
+      });
+      const team = {
+        ...env,
+        DECO_HOSTING_API_URL: started.url,
+        DECO_HOSTING_TOKEN: (await readFile(tokenFile, "utf8")).trim(),
+      };
+      expect((await cli(team, ["sites", "create", "blog", "--json"])).exitCode).toBe(0);
+      const deployed = await cli(team, [
+        "deploy",
+        join(root, "examples", "static-site"),
+        "--site",
+        "blog",
+        "--prod",
+        "--json",
+      ]);
+      expect(deployed.exitCode, String(deployed.stderr)).toBe(0);
+      const urls = json(deployed.stdout).urls as { production: string; preview: string };
+      expect(urls.production).toBe(`http://blog.sites.example.test:${started.edgePort}`);
+      expect(urls.preview).toMatch(new RegExp(`^http://[a-z0-9]+--blog\\.sites\\.example\\.test:${started.edgePort}$`));
+      const res = await fetchSiteUrl(urls.production, "/");
+      expect(res.status).toBe(200);
+      expect((await fetchSiteUrl(`http://blog.localhost:${started.edgePort}`, "/")).status).toBe(404);
     } finally {
       child.kill("SIGTERM");
       await child;
