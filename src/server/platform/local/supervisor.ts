@@ -191,6 +191,15 @@ export function createSupervisor(options: SupervisorOptions = {}): Supervisor {
     const { spec } = s;
     s.tail = [];
     const run = await launch(s);
+    const stopped = () => s.state === "stopping" || s.state === "stopped";
+    // A stop that came while the process was being spawned found nothing to stop: this run
+    // must not become ready behind its back.
+    if (stopped()) {
+      signalGroup(run.child, "SIGKILL");
+      await run.closed;
+      if (s.run === run) s.run = null;
+      throw new Error(`instance ${spec.id} was stopped before it became healthy`);
+    }
     const exited = new AbortController();
     run.closed.then((exit) => {
       exited.abort(new Error(`exited (${describeExit(exit)}) before it became healthy${quoteTail(s.tail)}`));
@@ -207,10 +216,14 @@ export function createSupervisor(options: SupervisorOptions = {}): Supervisor {
       signalGroup(run.child, "SIGKILL");
       await run.closed;
       if (s.run === run) s.run = null;
-      if (s.state === "stopping" || s.state === "stopped") {
-        throw new Error(`instance ${spec.id} was stopped before it became healthy`);
-      }
+      if (stopped()) throw new Error(`instance ${spec.id} was stopped before it became healthy`);
       throw new Error(`instance ${spec.id} (${spec.command}) ${(error as Error).message}`);
+    }
+    if (stopped()) {
+      signalGroup(run.child, "SIGKILL");
+      await run.closed;
+      if (s.run === run) s.run = null;
+      throw new Error(`instance ${spec.id} was stopped before it became healthy`);
     }
     s.readyAt = Date.now();
     setState(s, "ready");
