@@ -227,7 +227,6 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     if (!root) a.push("--unshare-user");
     const net = networkOf(spec);
     if (net !== "host") a.push("--unshare-net");
-    if (net === "outbound") a.push("--block-fd", "5"); // the command waits for its network
     a.push("--hostname", "sandbox");
     const mounts: Array<[string, string, string]> = [];
     for (const p of READ_ONLY) {
@@ -264,7 +263,13 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
       a.push("/usr/bin/setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups");
       a.push("--inh-caps=-all", "--bounding-set=-all", "--no-new-privs");
     }
-    return [...a, ...(spec.init ? ["/bin/sh", "-c", INIT, "deco-init", ...spec.argv] : spec.argv)];
+    // With an outbound network, the command first says it runs (bwrap's own set-up, its
+    // loopback included, is over: slirp4netns configuring the namespace at the same time
+    // made bwrap's loopback set-up fail now and then), then waits for its network, and drops
+    // both fds before the tenant's command starts.
+    const waitForNetwork =
+      net === "outbound" ? ["/bin/sh", "-c", 'printf x >&5; read -r _ <&6; exec 5>&- 6<&-; exec "$@"', "deco-net"] : [];
+    return [...a, ...waitForNetwork, ...(spec.init ? ["/bin/sh", "-c", INIT, "deco-init", ...spec.argv] : spec.argv)];
   }
 
   function environment(spec: SandboxSpec): Record<string, string> {
@@ -298,9 +303,9 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
       cwd: sandboxed ? "/" : spec.root,
       env: environment(spec),
       detached: true,
-      // fd 3: bwrap's info (the sandbox's pid); fd 4: the seccomp program it loads; fd 5:
-      // where it waits for its network.
-      stdio: sandboxed ? [...stdio.slice(0, 3), "pipe", "pipe", "pipe"] : stdio.slice(0, 3),
+      // fd 3: bwrap's info (the sandbox's pid); fd 4: the seccomp program it loads; fds 5
+      // and 6: "set up, waiting" from the sandbox, "network ready" to it (outbound only).
+      stdio: sandboxed ? [...stdio.slice(0, 3), "pipe", "pipe", "pipe", "pipe"] : stdio.slice(0, 3),
     });
     // The sandbox may end before it read or wrote these: a reset pipe is no server error.
     for (const fd of (child.stdio as unknown[]).slice(3)) (fd as NodeJS.EventEmitter | null)?.on("error", () => {});
@@ -309,12 +314,15 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     pid.catch(() => {});
     let network: ChildProcess | null = null;
     if (sandboxed && networkOf(spec) === "outbound" && slirp) {
-      pid.then(
-        (sandbox) => {
-          network = startOutbound(slirp, nft, sandbox, root, child, spec.env.DECO_HOSTING_DEPLOYMENT_ID);
-        },
-        () => {},
-      );
+      const waiting = (child.stdio as unknown[])[5] as NodeJS.ReadableStream | null | undefined;
+      waiting?.once("data", () => {
+        pid.then(
+          (sandbox) => {
+            network = startOutbound(slirp, nft, sandbox, root, child, spec.env.DECO_HOSTING_DEPLOYMENT_ID);
+          },
+          () => killGroup(child.pid, "SIGKILL"),
+        );
+      });
     }
     child.once("close", () => network?.kill("SIGKILL"));
     return { child, pid, cleanup: () => (cgroups ? cgroups.remove(spec.name) : Promise.resolve()) };
@@ -378,12 +386,12 @@ function startOutbound(
     stdio: ["ignore", "ignore", "ignore", "pipe", "pipe"],
   });
   for (const fd of (net.stdio as unknown[]).slice(3)) (fd as NodeJS.EventEmitter | null)?.on("error", () => {});
-  const release = (sandbox.stdio as unknown[])[5] as NodeJS.WritableStream | null | undefined;
+  const release = (sandbox.stdio as unknown[])[6] as NodeJS.WritableStream | null | undefined;
   let ready = false;
   (net.stdio[3] as NodeJS.ReadableStream | null)?.once("data", () => {
     if (!nft) {
       ready = true;
-      release?.end("1");
+      release?.end("1\n");
       return;
     }
     // The egress filter goes into the sandbox's own network namespace, where its code has
@@ -405,7 +413,7 @@ function startOutbound(
         return killGroup(sandbox.pid, "SIGKILL");
       }
       ready = true;
-      release?.end("1");
+      release?.end("1\n");
     });
   });
   const fail = () => {
