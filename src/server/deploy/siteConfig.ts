@@ -100,18 +100,49 @@ export async function resolveSiteConfig(dir: string): Promise<ResolvedSiteConfig
 
   if (pkg) {
     const scripts = pkg.scripts ?? {};
+    // A `start` that runs a development server is never what serves a deployment: with a
+    // build, the build's output is served; without one, the site cannot be served at all.
+    const devStart = typeof scripts.start === "string" && isDevServer(scripts.start);
+    if (devStart && !scripts.build) {
+      throw new HostingError(
+        "invalid_input",
+        `package.json's start script runs a development server (${scripts.start})`,
+        {
+          hint: `Add a "build" script whose output is served, or set "start" in ${SITE_CONFIG_FILE} to a production server`,
+        },
+      );
+    }
     return {
       source: "package.json",
       install: await defaultInstall(dir, pkg),
       build: scripts.build ? "npm run build" : null,
       output: null,
-      start: scripts.start ? "npm start" : null,
+      start: scripts.start && !devStart ? "npm start" : null,
       healthCheckPath: "/",
       spa: false,
     };
   }
 
   return { source: "static", install: null, build: null, output: ".", start: null, healthCheckPath: "/", spa: false };
+}
+
+// Development servers: fast to start, slow and unsafe to serve (sources, client-only pages).
+const DEV_SERVERS = [
+  /(^|[\s;&|])vite(\s+(dev|serve))?(\s|$)/,
+  /\bnext\s+dev\b/,
+  /\bnuxt\s+dev\b/,
+  /\bnuxi\s+dev\b/,
+  /\bastro\s+dev\b/,
+  /\bdocusaurus\s+start\b/,
+  /\bvitepress\s+dev\b/,
+  /\breact-scripts\s+start\b/,
+  /\bwebpack\s+serve\b/,
+  /\bwebpack-dev-server\b/,
+];
+
+/** Whether a script runs a development server rather than a production one. */
+export function isDevServer(script: string): boolean {
+  return DEV_SERVERS.some((re) => re.test(script));
 }
 
 /** The output directory to serve: the configured one, else the first candidate that exists. */

@@ -29,6 +29,32 @@ describe("resolveSiteConfig", () => {
     });
   });
 
+  it("never serves with a development server: the build's output instead, or an error with a hint", async () => {
+    for (const start of [
+      "vite",
+      "vite dev",
+      "next dev",
+      "nuxt dev",
+      "astro dev",
+      "docusaurus start",
+      "react-scripts start",
+    ]) {
+      await put("package.json", { scripts: { build: "x build", start } });
+      expect([start, await resolveSiteConfig(dir)]).toMatchObject([start, { start: null, build: "npm run build" }]);
+    }
+    await put("package.json", { scripts: { start: "vite --port 3000" } });
+    await expect(resolveSiteConfig(dir)).rejects.toMatchObject({
+      code: "invalid_input",
+      message: expect.stringContaining("development server"),
+      hint: expect.stringContaining('"build"'),
+    });
+    // Production servers are kept.
+    for (const start of ["node server.js", "next start", "node build", "react-router-serve ./build/server/index.js"]) {
+      await put("package.json", { scripts: { build: "x", start } });
+      expect([start, (await resolveSiteConfig(dir)).start]).toEqual([start, "npm start"]);
+    }
+  });
+
   it("skips the install when package.json has no dependencies", async () => {
     await put("package.json", { scripts: { start: "node server.js" } });
     expect(await resolveSiteConfig(dir)).toMatchObject({ install: null, start: "npm start", build: null });
