@@ -160,7 +160,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const bwrap = opts.disabled ? null : findOnPath("bwrap");
   // Unprivileged, bwrap nests the sandbox's user namespace inside the one that owns its
   // network namespace, which slirp4netns cannot enter: builds then share the host's network.
-  const slirp = opts.disabled || ownUid !== 0 ? null : findOnPath("slirp4netns");
+  const slirp = opts.disabled || !root ? null : findOnPath("slirp4netns");
   const nft = opts.disabled ? null : (findOnPath("nft") ?? (existsSync("/usr/sbin/nft") ? "/usr/sbin/nft" : null));
   const unavailable = opts.disabled || !bwrap ? null : await probe(bwrap, root);
   const sandboxed = !opts.disabled && bwrap !== null && unavailable === null;
@@ -299,13 +299,16 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     const rlimits = ["ulimit -n 65536 2>/dev/null || true;"];
     if (!cgroups && isolation.uidPerSite) rlimits.push(`ulimit -u ${spec.limits.pids * 4} 2>/dev/null || true;`);
     const script = `n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; ${rlimits.join(" ")} exec "$@"`;
+    const outbound = sandboxed && networkOf(spec) === "outbound" && slirp !== null;
     const child = spawn("/bin/sh", ["-c", script, "deco-sandbox", String(procs.length), ...procs, ...inner], {
       cwd: sandboxed ? "/" : spec.root,
       env: environment(spec),
       detached: true,
       // fd 3: bwrap's info (the sandbox's pid); fd 4: the seccomp program it loads; fds 5
       // and 6: "set up, waiting" from the sandbox, "network ready" to it (outbound only).
-      stdio: sandboxed ? [...stdio.slice(0, 3), "pipe", "pipe", "pipe", "pipe"] : stdio.slice(0, 3),
+      stdio: sandboxed
+        ? [...stdio.slice(0, 3), "pipe", "pipe", ...(outbound ? (["pipe", "pipe"] as const) : [])]
+        : stdio.slice(0, 3),
     });
     // The sandbox may end before it read or wrote these: a reset pipe is no server error.
     for (const fd of (child.stdio as unknown[]).slice(3)) (fd as NodeJS.EventEmitter | null)?.on("error", () => {});
@@ -313,12 +316,12 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     const pid = sandboxed ? sandboxPid(child) : Promise.resolve(child.pid ?? 0);
     pid.catch(() => {});
     let network: ChildProcess | null = null;
-    if (sandboxed && networkOf(spec) === "outbound" && slirp) {
+    if (outbound && slirp) {
       const waiting = (child.stdio as unknown[])[5] as NodeJS.ReadableStream | null | undefined;
       waiting?.once("data", () => {
         pid.then(
           (sandbox) => {
-            network = startOutbound(slirp, nft, sandbox, root, child, spec.env.DECO_HOSTING_DEPLOYMENT_ID);
+            network = startOutbound(slirp, nft, sandbox, child, spec.env.DECO_HOSTING_DEPLOYMENT_ID);
           },
           () => killGroup(child.pid, "SIGKILL"),
         );
@@ -370,7 +373,6 @@ function startOutbound(
   slirp: string,
   nft: string | null,
   pid: number,
-  root: boolean,
   sandbox: ChildProcess,
   deploymentId: string | undefined,
 ): ChildProcess {
@@ -396,8 +398,8 @@ function startOutbound(
     }
     // The egress filter goes into the sandbox's own network namespace, where its code has
     // no capability to change it: no private, link-local or this machine's own addresses.
-    const join = root ? ["--net"] : ["--user", "--net", "--preserve-credentials"];
-    const filter = spawn("nsenter", ["--target", String(pid), ...join, "--", nft, "-f", "-"], {
+    // (Only as root: slirp4netns runs for root servers alone, see createSandbox.)
+    const filter = spawn("nsenter", ["--target", String(pid), "--net", "--", nft, "-f", "-"], {
       stdio: ["pipe", "ignore", "pipe"],
     });
     filter.stdin?.on("error", () => {});

@@ -168,7 +168,7 @@ export function createSupervisor(options: SupervisorOptions = {}): Supervisor {
       // After a crash, whatever the shell left behind must not outlive it (and hold the port);
       // during a stop the group keeps its drain time, and "close" waits for every holder of its pipes.
       child.once("exit", () => {
-        if (s.state !== "stopping") signalGroup(child, "SIGKILL");
+        if (s.state !== "stopping") killGroup(child.pid, "SIGKILL");
       });
       child.once("close", (code, signal) => {
         void app.cleanup();
@@ -195,7 +195,7 @@ export function createSupervisor(options: SupervisorOptions = {}): Supervisor {
     // A stop that came while the process was being spawned found nothing to stop: this run
     // must not become ready behind its back.
     if (stopped()) {
-      signalGroup(run.child, "SIGKILL");
+      killGroup(run.child.pid, "SIGKILL");
       await run.closed;
       if (s.run === run) s.run = null;
       throw new Error(`instance ${spec.id} was stopped before it became healthy`);
@@ -213,14 +213,14 @@ export function createSupervisor(options: SupervisorOptions = {}): Supervisor {
         signal: exited.signal,
       });
     } catch (error) {
-      signalGroup(run.child, "SIGKILL");
+      killGroup(run.child.pid, "SIGKILL");
       await run.closed;
       if (s.run === run) s.run = null;
       if (stopped()) throw new Error(`instance ${spec.id} was stopped before it became healthy`);
       throw new Error(`instance ${spec.id} (${spec.command}) ${(error as Error).message}`);
     }
     if (stopped()) {
-      signalGroup(run.child, "SIGKILL");
+      killGroup(run.child.pid, "SIGKILL");
       await run.closed;
       if (s.run === run) s.run = null;
       throw new Error(`instance ${spec.id} was stopped before it became healthy`);
@@ -316,7 +316,7 @@ export function createSupervisor(options: SupervisorOptions = {}): Supervisor {
     run.app.terminate();
     const kill = setTimeout(() => {
       system(s, `still running ${drainMs} ms after SIGTERM; sending SIGKILL`);
-      signalGroup(run.child, "SIGKILL");
+      killGroup(run.child.pid, "SIGKILL");
     }, drainMs);
     const exit = await run.closed;
     clearTimeout(kill);
@@ -343,11 +343,6 @@ export function createSupervisor(options: SupervisorOptions = {}): Supervisor {
       return run.app.connect();
     },
   };
-}
-
-/** Signals the child's whole process group (it leads one: spawned detached). */
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  killGroup(child.pid, signal);
 }
 
 function describeExit(exit: Exit): string {
