@@ -3,7 +3,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bin, cli, ensureBuilt, isolatedEnv, json, root } from "../helpers/cli.js";
+import { bin, cli, ensureBuilt, isolatedEnv, json, root, serverProcess } from "../helpers/cli.js";
 import { decide, openSignInLink } from "../helpers/device-sign-in.js";
 import { fetchSiteUrl } from "../helpers/fetch-edge.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -291,24 +291,8 @@ describe("a foreground server", () => {
   it("says how it isolates tenant code, and writes no owner key to disk unless asked", async () => {
     const { env, home } = await isolatedEnv();
     const dataDir = join(home, "shared");
-    const child = execa("node", [bin, "server", "--data-dir", dataDir, "--port", "0", "--edge-port", "0", "--json"], {
-      env,
-      extendEnv: false,
-      reject: false,
-      stdin: "ignore",
-    });
+    const { child, started } = await serverProcess(env, ["--data-dir", dataDir, "--port", "0", "--edge-port", "0"]);
     try {
-      // --json prints one document once it listens.
-      const started = await new Promise<{ isolation: unknown }>((resolve, reject) => {
-        let out = "";
-        child.stdout?.on("data", (c: Buffer) => {
-          out += c.toString();
-          try {
-            resolve(JSON.parse(out));
-          } catch {}
-        });
-        child.once("exit", () => reject(new Error(`server exited: ${out}`)));
-      });
       expect(started.isolation).toMatchObject({ sandbox: "bubblewrap", unavailable: null });
       expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
       await expect(stat(join(dataDir, "local-token"))).rejects.toMatchObject({ code: "ENOENT" });
@@ -328,24 +312,9 @@ describe("a shared server on its own domain", () => {
     expect(json(bad.stdout).error).toMatchObject({ code: "invalid_input" });
     const dataDir = join(home, "team");
     const tokenFile = join(home, "token");
-    const args = ["server", "--data-dir", dataDir, "--port", "0", "--edge-port", "0", "--local-token-file", tokenFile];
-    const child = execa("node", [bin, ...args, "--sites-domain", "Sites.Example.Test", "--json"], {
-      env,
-      extendEnv: false,
-      reject: false,
-      stdin: "ignore",
-    });
+    const args = ["--data-dir", dataDir, "--port", "0", "--edge-port", "0", "--local-token-file", tokenFile];
+    const { child, started } = await serverProcess(env, [...args, "--sites-domain", "Sites.Example.Test"]);
     try {
-      const started = await new Promise<{ url: string; edgePort: number }>((resolve, reject) => {
-        let out = "";
-        child.stdout?.on("data", (c: Buffer) => {
-          out += c.toString();
-          try {
-            resolve(JSON.parse(out));
-          } catch {}
-        });
-        child.once("exit", () => reject(new Error(`server exited: ${out}`)));
-      });
       const team = {
         ...env,
         DECO_HOSTING_API_URL: started.url,

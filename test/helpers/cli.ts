@@ -37,3 +37,33 @@ export function cli(env: Record<string, string>, args: string[], opts: Options =
 export function json(stdout: unknown): any {
   return JSON.parse(String(stdout));
 }
+
+/** `deco-hosting server … --json` in the foreground; resolves with its first document once it listens. */
+export async function serverProcess(
+  env: Record<string, string>,
+  args: string[],
+): Promise<{ child: ReturnType<typeof execa>; started: { url: string; edgePort: number; isolation: unknown } }> {
+  const child = execa("node", [bin, "server", ...args, "--json"], {
+    env,
+    extendEnv: false,
+    reject: false,
+    stdin: "ignore",
+  });
+  try {
+    const started = await new Promise<{ url: string; edgePort: number; isolation: unknown }>((resolve, reject) => {
+      let out = "";
+      child.stdout?.on("data", (c: Buffer) => {
+        out += c.toString();
+        try {
+          resolve(JSON.parse(out));
+        } catch {} // not whole yet
+      });
+      child.once("exit", () => reject(new Error(`server exited: ${out}`)));
+    });
+    return { child, started };
+  } catch (err) {
+    child.kill("SIGKILL");
+    await child;
+    throw err;
+  }
+}

@@ -8,12 +8,11 @@ import { randomBytes } from "node:crypto";
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HostingClient } from "../../../../src/api/client.js";
 import { deployDirectory } from "../../../../src/api/node/upload.js";
 import { SANDBOX_APP_PORT } from "../../../../src/server/platform/local/sandboxed-apps.js";
-import { cli, ensureBuilt, isolatedEnv, json, root } from "../../../helpers/cli.js";
+import { cli, ensureBuilt, isolatedEnv, json, root, serverProcess } from "../../../helpers/cli.js";
 import { waitFinished } from "../../../helpers/deployments.js";
 import { fetchSiteUrl } from "../../../helpers/fetch-edge.js";
 import { processesOfDeployment, processesRunning } from "../../../helpers/processes.js";
@@ -294,25 +293,10 @@ describe("a server that is killed", () => {
     const { env, home } = await isolatedEnv();
     const dataDir = path.join(home, "data-killed");
     const tokenFile = path.join(home, "token");
-    const args = ["server", "--data-dir", dataDir, "--port", "0", "--edge-port", "0", "--local-token-file", tokenFile];
-    const server = execa("node", [path.join(root, "bin", "deco-hosting.js"), ...args], {
-      env,
-      extendEnv: false,
-      reject: false,
-      stdin: "ignore",
-    });
+    const args = ["--data-dir", dataDir, "--port", "0", "--edge-port", "0", "--local-token-file", tokenFile];
+    const { child: server, started } = await serverProcess(env, args);
+    const { url } = started;
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = "";
-        const seen = (c: Buffer) => {
-          out += c.toString();
-          const found = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
-          if (found) resolve(found);
-        };
-        server.stdout?.on("data", seen);
-        server.stderr?.on("data", seen);
-        server.once("exit", () => reject(new Error(`server exited: ${out}`)));
-      });
       const owner = clientFor(url, (await readFile(tokenFile, "utf8")).trim());
       await owner.createSite({ name: "orphan" });
       const { deployment } = await deployDirectory(owner, {
