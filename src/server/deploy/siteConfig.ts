@@ -128,7 +128,8 @@ export async function resolveSiteConfig(dir: string): Promise<ResolvedSiteConfig
 
 // Development servers: fast to start, slow and unsafe to serve (sources, client-only pages).
 const DEV_SERVERS = [
-  /(^|[\s;&|])vite(\s+(dev|serve))?(\s|$)/,
+  // vite alone, with options, or `vite dev|serve` (not `vite build`, `vite preview`)
+  /(^|[\s;&|])vite(\s+(dev|serve)\b|\s+-|\s*$|\s*[;&|])/,
   /\bnext\s+dev\b/,
   /\bnuxt\s+dev\b/,
   /\bnuxi\s+dev\b/,

@@ -49,7 +49,13 @@ describe("resolveSiteConfig", () => {
       hint: expect.stringContaining('"build"'),
     });
     // Production servers are kept.
-    for (const start of ["node server.js", "next start", "node build", "react-router-serve ./build/server/index.js"]) {
+    for (const start of [
+      "node server.js",
+      "next start",
+      "node build",
+      "react-router-serve ./build/server/index.js",
+      "vite build && node server.js",
+    ]) {
       await put("package.json", { scripts: { build: "x", start } });
       expect([start, (await resolveSiteConfig(dir)).start]).toEqual([start, "npm start"]);
     }
